@@ -1,0 +1,327 @@
+import type pg from 'pg';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import copyStreams from 'pg-copy-streams';
+import { WrongExpectedVersionError, InvalidEventError } from './errors.js';
+import { APPEND_LOCK } from './schema.js';
+import { Upcasters } from './upcasting.js';
+import type { AppendRequest, AppendResult, DomainEvent, NewEvent, StoredEvent } from './types.js';
+
+type RawResult =
+  | { status: 'appended'; nextVersion: number; positions: number[] }
+  | { status: 'duplicate'; eventId: string; position: number; contentHash: string | null }
+  | { status: 'conflict'; actual: number };
+
+interface Pending {
+  request: AppendRequest;
+  resolve: (result: AppendResult) => void;
+  reject: (error: Error) => void;
+}
+
+interface EventRow {
+  position: number;
+  event_id: string;
+  stream_id: string;
+  stream_version: number;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: StoredEvent['metadata'];
+  recorded_at: Date;
+}
+
+const TYPE_NAME = /^[A-Z][A-Za-z0-9]*$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const COLUMNS = 'position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at';
+
+export interface EventStoreOptions {
+  upcasters?: Upcasters;
+  /** Most stream appends grouped into one commit. */
+  maxBatch?: number;
+}
+
+export interface ReadAllOptions {
+  after: number;
+  limit?: number;
+  /** Up to and including this position (e.g. an as-of replay). */
+  upTo?: number;
+  types?: readonly string[];
+}
+
+/**
+ * PostgreSQL event store. Concurrent `append` calls are grouped into shared commits (group commit):
+ * while one batch is being written the next calls queue, and the next batch takes them all. Each
+ * append in a batch keeps its own expected-version check and its own outcome.
+ */
+export class PgEventStore {
+  private readonly upcasters: Upcasters;
+  private readonly maxBatch: number;
+  private queue: Pending[] = [];
+  private flushing = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    options: EventStoreOptions = {},
+  ) {
+    this.upcasters = options.upcasters ?? new Upcasters();
+    this.maxBatch = options.maxBatch ?? 256;
+  }
+
+  /** Appends to one stream; rejects with WrongExpectedVersionError on a stale version. */
+  append(request: AppendRequest): Promise<AppendResult> {
+    try {
+      validateRequest(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          const results = await this.appendBatch(batch.map((p) => p.request));
+          batch.forEach((pending, i) => settle(pending, results[i]!));
+        } catch (error) {
+          if (batch.length === 1) {
+            batch[0]!.reject(error as Error);
+            continue;
+          }
+          // Something in the batch broke the whole statement: retry each alone so only its owner fails.
+          for (const pending of batch) {
+            await this.appendBatch([pending.request]).then(
+              ([result]) => settle(pending, result!),
+              (alone: Error) => pending.reject(alone),
+            );
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async appendBatch(requests: AppendRequest[]): Promise<RawResult[]> {
+    const payload = requests.map((r) => ({
+      streamId: r.streamId,
+      streamType: r.streamType,
+      expectedVersion: r.expectedVersion,
+      events: r.events.map((e) => ({
+        eventId: e.eventId,
+        type: e.type,
+        schemaVersion: e.schemaVersion ?? 1,
+        data: e.data,
+        metadata: e.metadata,
+      })),
+    }));
+    const { rows } = await this.pool.query<{ r: RawResult[] }>('SELECT es_append($1::jsonb) AS r', [
+      JSON.stringify(payload),
+    ]);
+    return rows[0]!.r;
+  }
+
+  /**
+   * Bulk path for imports: many streams, one transaction, rows streamed with COPY. All or nothing:
+   * a stale expected version or an already stored event id fails the whole call.
+   */
+  async appendBulk(requests: readonly AppendRequest[], client?: pg.PoolClient): Promise<{ first: number; last: number }> {
+    requests.forEach(validateRequest);
+    const total = requests.reduce((n, r) => n + r.events.length, 0);
+    if (total === 0) return { first: 0, last: -1 };
+    const own = !client;
+    const conn = client ?? (await this.pool.connect());
+    try {
+      if (own) await conn.query('BEGIN');
+      await conn.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+      const streamIds = [...new Set(requests.map((r) => r.streamId))];
+      const { rows: streams } = await conn.query<{ stream_id: string; version: number }>(
+        'SELECT stream_id, version FROM es_streams WHERE stream_id = ANY($1::text[])',
+        [streamIds],
+      );
+      const versions = new Map(streams.map((s) => [s.stream_id, s.version]));
+      const start = new Map(versions);
+      const types = new Map<string, string>();
+      for (const r of requests) {
+        const actual = versions.get(r.streamId) ?? 0;
+        if (!start.has(r.streamId)) start.set(r.streamId, 0);
+        checkExpected(r, actual);
+        versions.set(r.streamId, actual + r.events.length);
+        types.set(r.streamId, r.streamType);
+      }
+      const { rows: reserved } = await conn.query<{ last: number; now: Date }>(
+        "SELECT setval('es_position', nextval('es_position') + $1 - 1) AS last, clock_timestamp() AS now",
+        [total],
+      );
+      const last = reserved[0]!.last;
+      const now = reserved[0]!.now.toISOString();
+      const first = last - total + 1;
+      await pipeline(
+        Readable.from(copyRows(requests, first, start, now)),
+        conn.query(copyStreams.from(`COPY es_events (${COLUMNS}) FROM STDIN`)),
+      );
+      await conn.query(
+        `INSERT INTO es_streams (stream_id, stream_type, version)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+         ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version`,
+        [[...types.keys()], [...types.values()], [...types.keys()].map((id) => versions.get(id)!)],
+      );
+      await conn.query("SELECT pg_notify('es_appended', '')");
+      if (own) await conn.query('COMMIT');
+      return { first, last };
+    } catch (error) {
+      if (own) await conn.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      if (own) conn.release();
+    }
+  }
+
+  async readStream<E extends DomainEvent = DomainEvent>(streamId: string): Promise<StoredEvent<E>[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${COLUMNS} FROM es_events WHERE stream_id = $1 ORDER BY stream_version`,
+      [streamId],
+    );
+    return rows.map((row) => this.toEvent<E>(row));
+  }
+
+  /** Events in global order after a position: what catch-up subscriptions and the relay read. */
+  async readAll<E extends DomainEvent = DomainEvent>(
+    options: ReadAllOptions,
+    executor: Pick<pg.Pool, 'query'> = this.pool,
+  ): Promise<StoredEvent<E>[]> {
+    const params: unknown[] = [options.after, options.limit ?? 1000, options.upTo ?? Number.MAX_SAFE_INTEGER];
+    let filter = '';
+    if (options.types) {
+      params.push(options.types);
+      filter = 'AND type = ANY($4::text[])';
+    }
+    const { rows } = await executor.query<EventRow>(
+      `SELECT ${COLUMNS} FROM es_events WHERE position > $1 AND position <= $3 ${filter} ORDER BY position LIMIT $2`,
+      params,
+    );
+    return rows.map((row) => this.toEvent<E>(row));
+  }
+
+  async headPosition(): Promise<number> {
+    const { rows } = await this.pool.query<{ p: number | null }>('SELECT max(position) AS p FROM es_events');
+    return rows[0]!.p ?? 0;
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ version: number }>('SELECT version FROM es_streams WHERE stream_id = $1', [
+      streamId,
+    ]);
+    return rows[0]?.version ?? 0;
+  }
+
+  /** The event stored under an id, if any (idempotency look-ups). */
+  async findEvent(eventId: string): Promise<StoredEvent | undefined> {
+    const { rows } = await this.pool.query<EventRow>(`SELECT ${COLUMNS} FROM es_events WHERE event_id = $1`, [eventId]);
+    return rows[0] && this.toEvent(rows[0]);
+  }
+
+  private toEvent<E extends DomainEvent>(row: EventRow): StoredEvent<E> {
+    const { schemaVersion, data } = this.upcasters.apply(row.type, row.schema_version, row.data);
+    return {
+      position: row.position,
+      eventId: row.event_id,
+      streamId: row.stream_id,
+      streamVersion: row.stream_version,
+      type: row.type as E['type'],
+      schemaVersion,
+      data: data as E['data'],
+      metadata: row.metadata,
+      recordedAt: row.recorded_at,
+    };
+  }
+}
+
+function settle(pending: Pending, raw: RawResult): void {
+  const { request } = pending;
+  switch (raw.status) {
+    case 'appended':
+      pending.resolve({ status: 'appended', streamId: request.streamId, nextVersion: raw.nextVersion, positions: raw.positions });
+      return;
+    case 'duplicate':
+      pending.resolve({
+        status: 'duplicate',
+        streamId: request.streamId,
+        eventId: raw.eventId,
+        position: raw.position,
+        contentHash: raw.contentHash,
+      });
+      return;
+    case 'conflict':
+      pending.reject(new WrongExpectedVersionError(request.streamId, expectedOf(request), raw.actual));
+  }
+}
+
+function expectedOf(request: AppendRequest): number | 'no_stream' {
+  return request.expectedVersion === 'any' ? -1 : request.expectedVersion;
+}
+
+function checkExpected(request: AppendRequest, actual: number): void {
+  const expected = request.expectedVersion;
+  if (expected === 'any') return;
+  if ((expected === 'no_stream' && actual !== 0) || (typeof expected === 'number' && expected !== actual)) {
+    throw new WrongExpectedVersionError(request.streamId, expectedOf(request), actual);
+  }
+}
+
+function validateRequest(request: AppendRequest): void {
+  if (!request.streamId) throw new InvalidEventError('an append needs a stream id');
+  if (!request.streamType) throw new InvalidEventError(`stream ${request.streamId} needs a stream type`);
+  if (request.events.length === 0) throw new InvalidEventError(`append to ${request.streamId} has no events`);
+  const { expectedVersion } = request;
+  if (typeof expectedVersion === 'number' && (!Number.isInteger(expectedVersion) || expectedVersion < 0)) {
+    throw new InvalidEventError(`expected version ${expectedVersion} is not a version`);
+  }
+  for (const event of request.events) validateEvent(event);
+}
+
+function validateEvent(event: NewEvent): void {
+  if (!UUID.test(event.eventId)) throw new InvalidEventError(`event id ${event.eventId} is not a UUID`);
+  if (!TYPE_NAME.test(event.type)) throw new InvalidEventError(`event type "${event.type}" is not a PascalCase name`);
+  if (event.data === undefined) throw new InvalidEventError(`event ${event.type} has no data`);
+  if (!event.metadata?.actor) throw new InvalidEventError(`event ${event.type} has no actor`);
+  if (event.schemaVersion !== undefined && (!Number.isInteger(event.schemaVersion) || event.schemaVersion < 1)) {
+    throw new InvalidEventError(`event ${event.type} has schema version ${event.schemaVersion}`);
+  }
+}
+
+function* copyRows(
+  requests: readonly AppendRequest[],
+  firstPosition: number,
+  versions: Map<string, number>,
+  recordedAt: string,
+): Generator<string> {
+  let position = firstPosition;
+  let chunk = '';
+  for (const r of requests) {
+    let version = versions.get(r.streamId)!;
+    for (const e of r.events) {
+      version += 1;
+      chunk +=
+        `${position}\t${e.eventId}\t${copyText(r.streamId)}\t${version}\t${e.type}\t${e.schemaVersion ?? 1}\t` +
+        `${copyText(JSON.stringify(e.data))}\t${copyText(JSON.stringify(e.metadata))}\t${recordedAt}\n`;
+      position += 1;
+      if (chunk.length > 65536) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    versions.set(r.streamId, version);
+  }
+  if (chunk) yield chunk;
+}
+
+/** COPY text format escaping: backslash, tab, newline and carriage return. */
+function copyText(value: string): string {
+  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}

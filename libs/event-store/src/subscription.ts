@@ -1,0 +1,145 @@
+import type pg from 'pg';
+import type { PgEventStore } from './event-store.js';
+import { APPENDED_CHANNEL } from './schema.js';
+import type { StoredEvent } from './types.js';
+
+/**
+ * Work that consumes events in global order. `handle` runs inside the transaction that also moves
+ * the checkpoint, so its effects and the checkpoint commit or roll back together: a crash never
+ * applies an event twice nor loses one.
+ */
+export interface CheckpointedHandler {
+  /** Checkpoint name; one row in es_checkpoints. */
+  readonly name: string;
+  /** Only these event types are read (all when absent). */
+  readonly types?: readonly string[];
+  handle(events: readonly StoredEvent[], tx: pg.PoolClient): Promise<void>;
+}
+
+export interface SubscriptionOptions {
+  batchSize?: number;
+  /** Poll interval when no notification arrives (notifications are an optimisation only). */
+  pollMs?: number;
+  onError?: (error: Error) => void;
+}
+
+/** Reads and moves a named checkpoint; `FOR UPDATE` keeps two runners of one name from overlapping. */
+export async function lockCheckpoint(tx: pg.PoolClient, name: string): Promise<number> {
+  await tx.query('INSERT INTO es_checkpoints (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING', [name]);
+  const { rows } = await tx.query<{ position: number }>('SELECT position FROM es_checkpoints WHERE name = $1 FOR UPDATE', [
+    name,
+  ]);
+  return rows[0]!.position;
+}
+
+export async function storeCheckpoint(tx: pg.PoolClient, name: string, position: number): Promise<void> {
+  await tx.query('UPDATE es_checkpoints SET position = $2, updated_at = now() WHERE name = $1', [name, position]);
+}
+
+export async function readCheckpoint(pool: Pick<pg.Pool, 'query'>, name: string): Promise<number> {
+  const { rows } = await pool.query<{ position: number }>('SELECT position FROM es_checkpoints WHERE name = $1', [name]);
+  return rows[0]?.position ?? 0;
+}
+
+/** Catch-up subscription: processes everything after its checkpoint, then follows new appends. */
+export class CatchUpSubscription {
+  private running = false;
+  private wake?: () => void;
+  private listener?: pg.PoolClient;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: PgEventStore,
+    private readonly handler: CheckpointedHandler,
+    private readonly options: SubscriptionOptions = {},
+  ) {}
+
+  /** One transaction: read a batch after the checkpoint, handle it, move the checkpoint. */
+  async processBatch(): Promise<number> {
+    const client = await this.pool.connect();
+    // A connection dropped mid-batch surfaces as the failed query below; this keeps the client's
+    // 'error' event from becoming an unhandled one.
+    const swallow = () => undefined;
+    client.on('error', swallow);
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const after = await lockCheckpoint(client, this.handler.name);
+      const limit = this.options.batchSize ?? 1000;
+      // With a type filter the checkpoint may move past events of other types: up to the head seen
+      // before the read (positions follow commit order, so nothing below it can still appear).
+      const head = this.handler.types ? await headIn(client) : undefined;
+      const events = await this.store.readAll({ after, limit, upTo: head, types: this.handler.types }, client);
+      if (events.length > 0) await this.handler.handle(events, client);
+      const next = events.length === limit || head === undefined ? (events.at(-1)?.position ?? after) : Math.max(after, head);
+      if (next !== after) await storeCheckpoint(client, this.handler.name, next);
+      await client.query('COMMIT');
+      return events.length;
+    } catch (error) {
+      broken = error as Error;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.off('error', swallow);
+      // A client that failed mid-transaction is discarded rather than handed to the next caller.
+      client.release(broken);
+    }
+  }
+
+  /** Processes until nothing is left; returns how many events were handled. */
+  async catchUp(): Promise<number> {
+    let total = 0;
+    for (let n = await this.processBatch(); n > 0; n = await this.processBatch()) total += n;
+    return total;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.listener = await this.pool.connect();
+    this.listener.on('notification', () => this.wake?.());
+    await this.listener.query(`LISTEN ${APPENDED_CHANNEL}`);
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.catchUp();
+      } catch (error) {
+        this.options.onError?.(error as Error);
+      }
+      if (!this.running) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.pollMs ?? 1000);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    if (this.listener) {
+      await this.listener.query(`UNLISTEN ${APPENDED_CHANNEL}`).catch(() => undefined);
+      this.listener.release();
+      this.listener = undefined;
+    }
+  }
+
+  /** Events committed but not yet handled. */
+  async lag(): Promise<number> {
+    const [head, checkpoint] = await Promise.all([this.store.headPosition(), readCheckpoint(this.pool, this.handler.name)]);
+    return Math.max(0, head - checkpoint);
+  }
+}
+
+async function headIn(client: pg.PoolClient): Promise<number> {
+  const { rows } = await client.query<{ p: number | null }>('SELECT max(position) AS p FROM es_events');
+  return rows[0]!.p ?? 0;
+}

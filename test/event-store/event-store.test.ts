@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CatchUpSubscription,
+  InvalidEventError,
+  PgEventStore,
+  Upcasters,
+  WrongExpectedVersionError,
+  eventStoreMigrations,
+  readCheckpoint,
+  type AppendRequest,
+  type StoredEvent,
+} from '@app/event-store';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+const actor = 'worker:test';
+
+function request(streamId: string, expectedVersion: AppendRequest['expectedVersion'], count = 1, type = 'ThingHappened'): AppendRequest {
+  return {
+    streamId,
+    streamType: 'thing',
+    expectedVersion,
+    events: Array.from({ length: count }, (_, i) => ({
+      eventId: randomUUID(),
+      type,
+      data: { n: i },
+      metadata: { actor, station: 'S1', district: '440111' },
+    })),
+  };
+}
+
+describe('PostgreSQL event store', () => {
+  let db: TestDatabase;
+  let store: PgEventStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(eventStoreMigrations);
+    store = new PgEventStore(db.pool);
+  });
+  afterAll(async () => db.drop());
+
+  it('appends events to a stream and reads them back in version order with their metadata', async () => {
+    const stream = `thing-${randomUUID()}`;
+    const first = await store.append(request(stream, 'no_stream', 2));
+    const second = await store.append(request(stream, 2, 1));
+    expect(first).toMatchObject({ status: 'appended', nextVersion: 2 });
+    expect(second).toMatchObject({ status: 'appended', nextVersion: 3 });
+    const events = await store.readStream(stream);
+    expect(events.map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+    expect(events[0]!.metadata).toMatchObject({ actor, station: 'S1', district: '440111' });
+    expect(events[0]!.recordedAt).toBeInstanceOf(Date);
+    expect(events[0]!.schemaVersion).toBe(1);
+  });
+
+  it('rejects a stale expected version with a conflict that names the actual version', async () => {
+    const stream = `thing-${randomUUID()}`;
+    await store.append(request(stream, 'no_stream', 3));
+    await expect(store.append(request(stream, 2))).rejects.toThrow(WrongExpectedVersionError);
+    await expect(store.append(request(stream, 'no_stream'))).rejects.toMatchObject({ actual: 3, expected: 'no_stream' });
+    expect(await store.streamVersion(stream)).toBe(3);
+  });
+
+  it('lets exactly one of many concurrent appends with the same expected version win', async () => {
+    const stream = `thing-${randomUUID()}`;
+    await store.append(request(stream, 'no_stream'));
+    const outcomes = await Promise.allSettled(Array.from({ length: 12 }, () => store.append(request(stream, 1))));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const rejected = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(rejected).toHaveLength(11);
+    rejected.forEach((o) => expect(o.reason).toBeInstanceOf(WrongExpectedVersionError));
+    expect(await store.streamVersion(stream)).toBe(2);
+  });
+
+  it('stores an event id once and tells the caller the second append was a duplicate', async () => {
+    const stream = `thing-${randomUUID()}`;
+    const original = request(stream, 'no_stream');
+    original.events[0]!.metadata.contentHash = 'hash-1';
+    const first = await store.append(original);
+    const again = await store.append({ ...original, expectedVersion: 'any' });
+    expect(first.status).toBe('appended');
+    expect(again).toMatchObject({ status: 'duplicate', eventId: original.events[0]!.eventId, contentHash: 'hash-1' });
+    expect(await store.readStream(stream)).toHaveLength(1);
+  });
+
+  it.each([
+    ['a type that is not a PascalCase name', { type: 'thing-happened' }],
+    ['an event id that is not a UUID', { eventId: 'not-a-uuid' }],
+    ['no actor in the metadata', { metadata: {} }],
+    ['a schema version below 1', { schemaVersion: 0 }],
+  ])('refuses an event with %s and stores nothing', async (_label, override) => {
+    const stream = `thing-${randomUUID()}`;
+    const bad = request(stream, 'no_stream');
+    bad.events[0] = { ...bad.events[0]!, ...override } as never;
+    await expect(store.append(bad)).rejects.toThrow(InvalidEventError);
+    expect(await store.readStream(stream)).toHaveLength(0);
+  });
+
+  it('keeps the other appends of a group commit when one of them fails', async () => {
+    const good = `thing-${randomUUID()}`;
+    const stale = `thing-${randomUUID()}`;
+    await store.append(request(stale, 'no_stream'));
+    const [ok, conflict] = await Promise.allSettled([store.append(request(good, 'no_stream')), store.append(request(stale, 0))]);
+    expect(ok.status).toBe('fulfilled');
+    expect(conflict.status).toBe('rejected');
+    expect(await store.streamVersion(good)).toBe(1);
+  });
+
+  it('refuses to update or delete a stored event', async () => {
+    await store.append(request(`thing-${randomUUID()}`, 'no_stream'));
+    await expect(db.pool.query("UPDATE es_events SET data = '{}'")).rejects.toThrow(/append-only/);
+    await expect(db.pool.query('DELETE FROM es_events')).rejects.toThrow(/append-only/);
+  });
+
+  it('reads an old schema version as the current one through an upcaster', async () => {
+    const stream = `thing-${randomUUID()}`;
+    const old = request(stream, 'no_stream', 1, 'NameGiven');
+    old.events[0] = { ...old.events[0]!, data: { fullName: 'Chen' }, schemaVersion: 1 };
+    await store.append(old);
+    const upcasting = new PgEventStore(db.pool, {
+      upcasters: new Upcasters([{ type: 'NameGiven', fromVersion: 1, upcast: (d) => ({ name: (d as { fullName: string }).fullName }) }]),
+    });
+    const [event] = await upcasting.readStream(stream);
+    expect(event).toMatchObject({ schemaVersion: 2, data: { name: 'Chen' } });
+  });
+
+  it('bulk-appends many streams with COPY in contiguous positions and correct stream versions', async () => {
+    const a = `thing-${randomUUID()}`;
+    const b = `thing-${randomUUID()}`;
+    await store.append(request(a, 'no_stream', 2));
+    const { first, last } = await store.appendBulk([request(a, 2, 3), request(b, 'no_stream', 4), request(a, 5, 1)]);
+    expect(last - first + 1).toBe(8);
+    expect((await store.readStream(a)).map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await store.readStream(b)).map((e) => e.position)).toEqual([first + 3, first + 4, first + 5, first + 6]);
+    const text = request(b, 4);
+    text.events[0]!.data = { note: 'tab\there\nnew line \\ backslash 社工' };
+    await store.appendBulk([text]);
+    expect((await store.readStream(b)).at(-1)!.data).toEqual(text.events[0]!.data);
+  });
+
+  it('writes nothing of a bulk append whose expected version is stale', async () => {
+    const a = `thing-${randomUUID()}`;
+    const fresh = `thing-${randomUUID()}`;
+    await store.append(request(a, 'no_stream'));
+    await expect(store.appendBulk([request(fresh, 'no_stream', 2), request(a, 0)])).rejects.toThrow(WrongExpectedVersionError);
+    expect(await store.readStream(fresh)).toHaveLength(0);
+  });
+});
+
+describe('catch-up subscription', () => {
+  let db: TestDatabase;
+  let store: PgEventStore;
+
+  beforeEach(async () => {
+    db = await createTestDatabase([
+      ...eventStoreMigrations,
+      { id: '9000_test_effects', sql: 'CREATE TABLE seen (position bigint PRIMARY KEY, event_id uuid NOT NULL)' },
+    ]);
+    store = new PgEventStore(db.pool);
+  });
+  afterEach(async () => db.drop());
+
+  const recorder = (name = 'recorder') => ({
+    name,
+    handle: async (events: readonly StoredEvent[], tx: import('pg').PoolClient) => {
+      // A primary key on position: applying any event twice would fail the test loudly.
+      await tx.query('INSERT INTO seen (position, event_id) SELECT * FROM unnest($1::bigint[], $2::uuid[])', [
+        events.map((e) => e.position),
+        events.map((e) => e.eventId),
+      ]);
+    },
+  });
+
+  it('never skips an event while 8 writers, some holding long transactions, append concurrently', async () => {
+    const subscription = new CatchUpSubscription(db.pool, store, recorder(), { batchSize: 17, pollMs: 5 });
+    await subscription.start();
+    const slowWriter = async (w: number) => {
+      for (let i = 0; i < 15; i++) {
+        const client = await db.pool.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query('SELECT es_append($1::jsonb)', [JSON.stringify([{ ...request(`slow-${w}-${i}`, 'no_stream', 2) }])]);
+          await client.query(`SELECT pg_sleep(${Math.random() * 0.01})`);
+          await client.query('COMMIT');
+        } finally {
+          client.release();
+        }
+      }
+    };
+    const fastWriter = async (w: number) => {
+      for (let i = 0; i < 40; i++) await store.append(request(`fast-${w}-${i % 5}`, 'any', 1 + (i % 3)));
+    };
+    await Promise.all([0, 1, 2, 3].map(slowWriter).concat([4, 5, 6, 7].map(fastWriter)));
+    await subscription.stop();
+    await subscription.catchUp();
+    const committed = await db.pool.query<{ event_id: string; position: number }>('SELECT event_id, position FROM es_events ORDER BY position');
+    const seen = await db.pool.query<{ event_id: string; position: number }>('SELECT event_id, position FROM seen ORDER BY position');
+    expect(committed.rowCount).toBe(4 * 15 * 2 + 4 * (14 * 1 + 13 * 2 + 13 * 3));
+    expect(seen.rows).toEqual(committed.rows);
+    expect(await readCheckpoint(db.pool, 'recorder')).toBe(committed.rows.at(-1)!.position);
+  });
+
+  it('rolls back the checkpoint with the work when the handler fails, then applies each event once', async () => {
+    for (let i = 0; i < 10; i++) await store.append(request(`t-${i}`, 'no_stream'));
+    let failures = 1;
+    const flaky = {
+      name: 'flaky',
+      handle: async (events: readonly StoredEvent[], tx: import('pg').PoolClient) => {
+        await recorder().handle(events, tx);
+        if (failures-- > 0) throw new Error('crash in the middle of a batch');
+      },
+    };
+    const subscription = new CatchUpSubscription(db.pool, store, flaky, { batchSize: 4 });
+    await expect(subscription.catchUp()).rejects.toThrow('crash');
+    expect(await readCheckpoint(db.pool, 'flaky')).toBe(0);
+    expect((await db.pool.query('SELECT * FROM seen')).rowCount).toBe(0);
+    expect(await subscription.catchUp()).toBe(10);
+    expect((await db.pool.query('SELECT * FROM seen')).rowCount).toBe(10);
+    expect(await subscription.lag()).toBe(0);
+  });
+
+  it('loses nothing when its database connection is killed in the middle of a batch', async () => {
+    for (let i = 0; i < 6; i++) await store.append(request(`k-${i}`, 'no_stream'));
+    let killed = false;
+    const dying = {
+      name: 'dying',
+      handle: async (events: readonly StoredEvent[], tx: import('pg').PoolClient) => {
+        await recorder().handle(events, tx);
+        if (!killed) {
+          killed = true;
+          await tx.query('SELECT pg_terminate_backend(pg_backend_pid())');
+        }
+      },
+    };
+    const subscription = new CatchUpSubscription(db.pool, store, dying, { batchSize: 3 });
+    await expect(subscription.catchUp()).rejects.toThrow();
+    expect(await subscription.catchUp()).toBe(6);
+    const seen = await db.pool.query<{ position: number }>('SELECT position FROM seen ORDER BY position');
+    expect(seen.rows.map((r) => r.position)).toEqual((await store.readAll({ after: 0 })).map((e) => e.position));
+  });
+
+  it('with a type filter reads only those types and still moves its checkpoint past the others', async () => {
+    await store.append(request('a', 'no_stream', 3, 'Wanted'));
+    await store.append(request('b', 'no_stream', 4, 'Other'));
+    const seen: string[] = [];
+    const subscription = new CatchUpSubscription(db.pool, store, {
+      name: 'filtered',
+      types: ['Wanted'],
+      handle: async (events) => void seen.push(...events.map((e) => e.type)),
+    });
+    expect(await subscription.catchUp()).toBe(3);
+    expect(seen).toEqual(['Wanted', 'Wanted', 'Wanted']);
+    expect(await subscription.lag()).toBe(0);
+  });
+});
