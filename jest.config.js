@@ -6,8 +6,12 @@ const common = {
     '^@app/([a-z0-9-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
+  // @fastify/static (CommonJS) requires content-disposition 3 (ESM only). Node 20 loads that with
+  // require(esm); Jest's module runtime cannot, so that one package is compiled to CommonJS here.
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true, diagnostics: false }],
+    'node_modules/content-disposition/.+\\.js$': ['ts-jest', { useESM: false, tsconfig: { allowJs: true, module: 'commonjs', verbatimModuleSyntax: false }, isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
   },
 };
 

@@ -1,0 +1,15 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import type pg from 'pg';
+import { DatabaseModule, HealthModule } from '@app/platform';
+
+/** The backoffice: takes commands (recording services) and answers queries (indicators). */
+@Module({})
+export class BackofficeModule {
+  static register(pool: pg.Pool): DynamicModule {
+    return {
+      module: BackofficeModule,
+      imports: [DatabaseModule.forPool(pool), CqrsModule.forRoot(), HealthModule],
+    };
+  }
+}

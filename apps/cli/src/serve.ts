@@ -1,0 +1,39 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createPool, migrate, resolveDatabase } from '@app/database';
+import { createBackofficeApp } from '../../backoffice/src/bootstrap.js';
+import { backofficeMigrations } from '../../backoffice/src/migrations.js';
+import { createEvaluationApp } from '../../evaluation/src/bootstrap.js';
+
+/**
+ * `npm start`: everything one machine needs. The database is DATABASE_URL or the embedded one;
+ * the backoffice listens on PORT (3000), the evaluation service on EVALUATION_PORT (PORT + 1).
+ */
+export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const database = await resolveDatabase(env);
+  const pool = createPool(database.url, Number(env.PG_POOL_SIZE ?? 20));
+  await migrate(pool, backofficeMigrations);
+  const port = Number(env.PORT ?? 3000);
+  const apps: NestFastifyApplication[] = [];
+  const backoffice = await createBackofficeApp(pool);
+  apps.push(backoffice);
+  await backoffice.listen(port, env.HOST ?? '127.0.0.1');
+  const evaluation = await createEvaluationApp(pool);
+  apps.push(evaluation);
+  await evaluation.listen(Number(env.EVALUATION_PORT ?? port + 1), env.HOST ?? '127.0.0.1');
+  console.log(`backoffice  ${await backoffice.getUrl()}  (API docs: /docs)`);
+  console.log(`evaluation  ${await evaluation.getUrl()}  (API docs: /docs)`);
+  console.log(`database    ${database.embedded ? 'embedded PostgreSQL in .data/postgres' : 'DATABASE_URL'}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    for (const app of apps.reverse()) await app.close();
+    await pool.end();
+    await database.embedded?.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
