@@ -1,0 +1,70 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { invalid } from '@app/kernel';
+
+/** Personal data of a person served (RECORDS.md `household_archived.contact`). */
+export interface Contact {
+  name?: string;
+  idNumber?: string;
+  phone?: string;
+}
+
+/**
+ * A contact as it is stored, in events included: AES-256-GCM under the household's own key, with
+ * the household id as associated data (a sealed contact cannot be moved to another household).
+ * Destroying the key (erasure, 被遗忘权) leaves only this unreadable string.
+ */
+export interface SealedContact {
+  sealed: string;
+}
+
+const VERSION = 'v1';
+export const HOUSEHOLD_KEY_BYTES = 32;
+
+export const newHouseholdKey = (): Buffer => randomBytes(HOUSEHOLD_KEY_BYTES);
+
+export function sealContact(key: Buffer, household: string, contact: Contact): SealedContact {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(household, 'utf8'));
+  const body = Buffer.concat([cipher.update(JSON.stringify(contact), 'utf8'), cipher.final()]);
+  return { sealed: [VERSION, iv, cipher.getAuthTag(), body].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.') };
+}
+
+/** Throws `invalid` when the text was not sealed with this key for this household. */
+export function openContact(key: Buffer, household: string, sealed: SealedContact): Contact {
+  const [version, iv, tag, body] = sealed.sealed.split('.');
+  if (version !== VERSION || !iv || !tag || body === undefined) throw invalid('contact_unreadable', 'sealed contact is malformed');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(household, 'utf8'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return JSON.parse(Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8')) as Contact;
+  } catch {
+    throw invalid('contact_unreadable', 'sealed contact does not open with this household key');
+  }
+}
+
+export const isSealedContact = (value: unknown): value is SealedContact =>
+  typeof value === 'object' && value !== null && typeof (value as SealedContact).sealed === 'string';
+
+/** What a response shows of a contact. */
+export type ShownContact = (Contact & { masked?: boolean }) | { erased: true };
+
+/**
+ * The masked form for roles that see files but not people: the family name, the phone's first
+ * three and last four digits, the id number's region code (first six) and last four.
+ */
+export function maskContact(contact: Contact): Contact & { masked: true } {
+  return {
+    ...(contact.name !== undefined && { name: maskKeeping(contact.name, 1, 0) }),
+    ...(contact.idNumber !== undefined && { idNumber: maskKeeping(contact.idNumber, 6, 4) }),
+    ...(contact.phone !== undefined && { phone: maskKeeping(contact.phone, 3, 4) }),
+    masked: true,
+  };
+}
+
+function maskKeeping(value: string, head: number, tail: number): string {
+  const chars = [...value];
+  if (chars.length <= head + tail) return '*'.repeat(chars.length);
+  return chars.slice(0, head).join('') + '*'.repeat(chars.length - head - tail) + (tail ? chars.slice(-tail).join('') : '');
+}
