@@ -1,6 +1,7 @@
 import { DomainError } from '@app/kernel';
 import { callerFromClaims } from './caller.js';
-import { checkScope, formatScope, parseScope } from './scope.js';
+import type { Role } from './roles.js';
+import { checkScope, formatScope, parseScope, type Scope } from './scope.js';
 
 describe('scopes', () => {
   it('parses repeated and comma-separated entries and formats them back', () => {
@@ -20,7 +21,7 @@ describe('scopes', () => {
     ['station_manager', { stations: ['A'], areas: ['A-1'] }, 'scope_not_allowed'],
     ['evaluator', {}, 'scope_shape'],
     ['city_admin', { districts: ['440106'] }, 'scope_not_allowed'],
-  ] as const)('refuses a %s with scope %j (%s)', (role, scope, code) => {
+  ] as [Role, Scope, string][])('refuses a %s with scope %j (%s)', (role, scope, code) => {
     expect(() => checkScope(role, scope)).toThrow(expect.objectContaining({ kind: 'invalid', code }));
   });
 
