@@ -2,7 +2,7 @@
 # A real single-node Kafka broker (KRaft) for development and CI, run with the machine's Java.
 #
 #   deploy/kafka/kafka.sh fetch    resolve the broker jars from Maven Central into target/lib (once)
-#   deploy/kafka/kafka.sh start    format storage if needed, start in the background, wait until ready
+#   deploy/kafka/kafka.sh start    fetch and format storage if needed, start in the background, wait until ready
 #   deploy/kafka/kafka.sh stop     stop the broker started here (by its pid), waiting for a clean exit
 #   deploy/kafka/kafka.sh status   say whether it runs
 #
@@ -80,7 +80,8 @@ PROPS
 
 start() {
   command -v java >/dev/null || die "Java is not installed"
-  [[ -d "$lib" ]] || die "no broker jars in $lib: run '$0 fetch' first"
+  # A fresh clone fetches on first start (about 15 s with an empty ~/.m2, then cached).
+  [[ -d "$lib" ]] || fetch
   if pid="$(running_pid)"; then
     echo "kafka.sh: broker already running (pid $pid) on 127.0.0.1:$port"
     return 0

@@ -1,0 +1,209 @@
+import type pg from 'pg';
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { APPENDED_CHANNEL, readCheckpoint, type PgEventStore } from '@app/event-store';
+import { feedKey, toFeedEvent } from './feed.js';
+import { ensureTopics } from './kafka.js';
+import type { PseudonymKeys } from './pseudonymise.js';
+import { EVENTS_TOPIC } from './topics.js';
+
+export interface RelayOptions {
+  topic?: string;
+  /** Row in es_checkpoints holding the last position Kafka acknowledged. */
+  checkpoint?: string;
+  batchSize?: number;
+  /** Poll interval when no append notification arrives. */
+  pollMs?: number;
+  /** Partitions of the topic when the relay creates it. */
+  partitions?: number;
+  onError?: (error: Error) => void;
+}
+
+export interface RelayStatus {
+  running: boolean;
+  /** This instance holds the relay lock (only one relay publishes per database). */
+  active: boolean;
+  topic: string;
+  /** Last position Kafka acknowledged. */
+  position: number;
+  head: number;
+  /** Events committed in PostgreSQL, not yet acknowledged by Kafka. */
+  lag: number;
+  lastPublishedAt: string | null;
+  lastError: string | null;
+}
+
+/** One relay per database at a time: a session lock held by the relay's listening connection. */
+const RELAY_LOCK = 7_460_301;
+
+/**
+ * The transactional-outbox relay: the event log itself is the outbox. It reads events after its
+ * checkpoint in global order, publishes them with an idempotent producer (acks from all in-sync
+ * replicas), and only then moves the checkpoint. Positions follow commit order (see
+ * libs/event-store/src/schema.ts), so reading "after N" never skips a late commit. A crash between
+ * the publish and the checkpoint re-publishes that batch: at least once, de-duplicated by eventId.
+ */
+export class KafkaRelay {
+  private readonly topic: string;
+  private readonly checkpoint: string;
+  private producer?: Producer;
+  private listener?: pg.PoolClient;
+  private loop?: Promise<void>;
+  private running = false;
+  private active = false;
+  private wake?: () => void;
+  private lastPublishedAt: Date | null = null;
+  private lastError: string | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: PgEventStore,
+    private readonly kafka: Kafka,
+    private readonly keys: PseudonymKeys,
+    private readonly options: RelayOptions = {},
+  ) {
+    this.topic = options.topic ?? EVENTS_TOPIC;
+    this.checkpoint = options.checkpoint ?? `relay:${this.topic}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.pool.query('INSERT INTO es_checkpoints (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING', [
+      this.checkpoint,
+    ]);
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.releaseListener();
+    await this.dropProducer();
+  }
+
+  /** Publishes one batch after the checkpoint; returns how many events went out. */
+  async publishBatch(): Promise<number> {
+    const after = await readCheckpoint(this.pool, this.checkpoint);
+    const events = await this.store.readAll({ after, limit: this.options.batchSize ?? 500 });
+    if (events.length === 0) return 0;
+    const messages: Message[] = events.map((event) => {
+      const value = toFeedEvent(event, this.keys);
+      return { key: feedKey(value), value: JSON.stringify(value), headers: { eventId: value.eventId, type: value.type } };
+    });
+    const producer = await this.connectedProducer();
+    try {
+      await producer.send({ topic: this.topic, acks: -1, messages });
+    } catch (error) {
+      // A producer that failed mid-send may hold a broken connection or sequence state; a new one
+      // starts clean. The batch is simply sent again (duplicates are de-duplicated by eventId).
+      await this.dropProducer();
+      throw error;
+    }
+    const last = events.at(-1)!.position;
+    // Compare-and-set: a relay that lost its lock cannot move the checkpoint under the new one.
+    await this.pool.query('UPDATE es_checkpoints SET position = $3, updated_at = now() WHERE name = $1 AND position = $2', [
+      this.checkpoint,
+      after,
+      last,
+    ]);
+    this.lastPublishedAt = new Date();
+    return events.length;
+  }
+
+  async status(): Promise<RelayStatus> {
+    const [head, position] = await Promise.all([this.store.headPosition(), readCheckpoint(this.pool, this.checkpoint)]);
+    return {
+      running: this.running,
+      active: this.active,
+      topic: this.topic,
+      position,
+      head,
+      lag: Math.max(0, head - position),
+      lastPublishedAt: this.lastPublishedAt?.toISOString() ?? null,
+      lastError: this.lastError,
+    };
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    while (this.running) {
+      try {
+        if (!this.active) await this.acquire();
+        if (this.active) {
+          while (this.running && (await this.publishBatch()) > 0);
+          this.lastError = null;
+          backoff = 100;
+        }
+      } catch (error) {
+        this.lastError = (error as Error).message;
+        this.options.onError?.(error as Error);
+        if (!this.listener) this.active = false;
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, 5000);
+        continue;
+      }
+      await this.sleep(this.options.pollMs ?? 1000);
+    }
+  }
+
+  /** Takes the relay lock on a connection that also listens for appends. */
+  private async acquire(): Promise<void> {
+    const client = await this.pool.connect();
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RELAY_LOCK]);
+    if (!rows[0]!.ok) {
+      client.release();
+      return;
+    }
+    client.on('error', () => {
+      // The lock went with the connection: stand down until it is taken again.
+      this.active = false;
+      this.listener = undefined;
+    });
+    client.on('notification', () => this.wake?.());
+    await client.query(`LISTEN ${APPENDED_CHANNEL}`);
+    this.listener = client;
+    this.active = true;
+  }
+
+  private async releaseListener(): Promise<void> {
+    const client = this.listener;
+    this.listener = undefined;
+    this.active = false;
+    if (!client) return;
+    await client.query(`UNLISTEN ${APPENDED_CHANNEL}`).catch(() => undefined);
+    await client.query('SELECT pg_advisory_unlock($1)', [RELAY_LOCK]).catch(() => undefined);
+    client.release();
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // The Java client's partitioner: outside consumers in any language agree on key -> partition.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    await ensureTopics(this.kafka, [this.topic], this.options.partitions);
+    this.producer = producer;
+    return producer;
+  }
+
+  private async dropProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect().catch(() => undefined);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
