@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type pg from 'pg';
 import { DatabaseModule, HealthModule } from '@app/platform';
+import { RecordingModule } from './recording/recording.module.js';
 
 /** The backoffice: takes commands (recording services) and answers queries (indicators). */
 @Module({})
@@ -9,7 +10,7 @@ export class BackofficeModule {
   static register(pool: pg.Pool): DynamicModule {
     return {
       module: BackofficeModule,
-      imports: [DatabaseModule.forPool(pool), CqrsModule.forRoot(), HealthModule],
+      imports: [DatabaseModule.forPool(pool), CqrsModule.forRoot(), HealthModule, RecordingModule],
     };
   }
 }

@@ -1,5 +1,6 @@
 import type { Migration } from '@app/database';
 import { eventStoreMigrations } from '@app/event-store';
+import { recordingMigrations } from './recording/migrations.js';
 
 /** Every schema step the backoffice owns, in one list the migrator applies in id order. */
-export const backofficeMigrations: Migration[] = [...eventStoreMigrations];
+export const backofficeMigrations: Migration[] = [...eventStoreMigrations, ...recordingMigrations];

@@ -92,6 +92,8 @@ export interface SetupRecords {
     street: string;
     operator: string;
     areas: AreaSpec[];
+    /** For a registered station: re-draw its areas from this date (a new contract year). */
+    effectiveFrom?: LocalDate;
   };
   contract: {
     id: string;

@@ -1,0 +1,318 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type pg from 'pg';
+import {
+  PgEventStore,
+  WrongExpectedVersionError,
+  contentHash,
+  deterministicUuid,
+  type AppendRequest,
+  type NewEvent,
+} from '@app/event-store';
+import { DomainError, conflict, invariant } from '@app/kernel';
+import {
+  SETUP_KINDS,
+  decideCorrection,
+  decideService,
+  decideSetup,
+  emptyServiceStream,
+  evolvePlaces,
+  evolveServiceStream,
+  isPlaceError,
+  isServiceKind,
+  isServiceStreamEvent,
+  serviceStreamOf,
+  type AnyRecord,
+  type Decision,
+  type Places,
+  type ServiceRecordBody,
+  type ServiceStreamState,
+  type SetupEvent,
+  type SetupRecord,
+  type StreamRef,
+} from '@app/recording';
+import { EVENT_STORE, PG_POOL } from '@app/platform';
+import { PlaceDirectory } from './place-directory.js';
+import { protectPersonalData } from './personal-data.js';
+
+export interface RecordContext {
+  actor: string;
+  correlationId?: string;
+}
+
+export type RecordOutcome =
+  | { status: 'accepted'; position: number }
+  | { status: 'duplicate'; position: number }
+  | { status: 'rejected'; error: DomainError };
+
+export interface RecordBatchOptions {
+  /** Every read and append goes through this client (an atomic import's transaction). */
+  tx?: pg.PoolClient;
+}
+
+/** A record's event id follows from the record id: a re-sent record is found by its event id. */
+export const recordEventId = (recordId: string): string => deterministicUuid('socialwork.record', recordId);
+
+/** Records decided and appended together; a caller's batch is cut into these. */
+const CHUNK = 5000;
+/** Without a transaction of the caller's, a chunk that lost a race is decided again from fresh state. */
+const ATTEMPTS = 5;
+
+interface StoredRecord {
+  position: number;
+  streamId: string;
+  type: string;
+  hash: string | null;
+}
+
+const isSetupRecord = (record: AnyRecord): record is SetupRecord => (SETUP_KINDS as readonly string[]).includes(record.kind);
+
+/**
+ * The write side's one path: REST commands and imports both come here. Per chunk: one query finds
+ * records already stored (idempotency, checked before any rule), one loads the streams the chunk
+ * touches, every record is decided in memory in order (each sees the effects of the ones before),
+ * then the chunk is appended at once with expected versions.
+ */
+@Injectable()
+export class RecordingService {
+  private readonly directory: PlaceDirectory;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    @Inject(EVENT_STORE) private readonly store: PgEventStore,
+  ) {
+    this.directory = new PlaceDirectory(pool);
+  }
+
+  async recordBatch(records: AnyRecord[], ctx: RecordContext, options: RecordBatchOptions = {}): Promise<RecordOutcome[]> {
+    const correlationId = ctx.correlationId ?? randomUUID();
+    const outcomes: RecordOutcome[] = [];
+    for (let start = 0; start < records.length; start += CHUNK) {
+      const chunk = records.slice(start, start + CHUNK);
+      outcomes.push(...(await this.recordChunk(chunk, { ...ctx, correlationId }, options.tx)));
+    }
+    return outcomes;
+  }
+
+  async record(record: AnyRecord, ctx: RecordContext): Promise<RecordOutcome> {
+    return (await this.recordBatch([record], ctx))[0]!;
+  }
+
+  private async recordChunk(records: AnyRecord[], ctx: Required<RecordContext>, tx?: pg.PoolClient): Promise<RecordOutcome[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await new ChunkDecision(records, ctx, this.directory, this.pool, tx).run(this.store);
+      } catch (error) {
+        if (tx || attempt >= ATTEMPTS || !lostRace(error)) throw error;
+      }
+    }
+  }
+}
+
+/** Someone appended the same stream or the same record between our read and our append. */
+function lostRace(error: unknown): boolean {
+  return error instanceof WrongExpectedVersionError || (error as { code?: string })?.code === '23505';
+}
+
+type Pending = { index: number; request: AppendRequest } | { index: number; sameAs: number };
+
+/** One chunk, decided once: loads, decides in order, appends. */
+class ChunkDecision {
+  private readonly outcomes: (RecordOutcome | undefined)[];
+  private readonly hashes: string[];
+  private readonly eventIds: string[];
+  private stored = new Map<string, StoredRecord>();
+  private states = new Map<string, ServiceStreamState>();
+  /** Stream of each record accepted in this chunk (a later correction may name it). */
+  private readonly streamOfRecord = new Map<string, StreamRef>();
+  private places!: Places;
+  private refreshed = false;
+  private readonly localSetup: SetupEvent[] = [];
+  private readonly db: pg.Pool | pg.PoolClient;
+
+  constructor(
+    private readonly records: AnyRecord[],
+    private readonly ctx: Required<RecordContext>,
+    private readonly directory: PlaceDirectory,
+    pool: pg.Pool,
+    private readonly tx?: pg.PoolClient,
+  ) {
+    this.db = tx ?? pool;
+    this.outcomes = new Array(records.length);
+    this.hashes = records.map((r) => contentHash(r));
+    this.eventIds = records.map((r) => recordEventId(r.id));
+  }
+
+  async run(store: PgEventStore): Promise<RecordOutcome[]> {
+    await this.load();
+    const pending: Pending[] = [];
+    const accepted = new Map<string, number>(); // record id → index, for repeats inside the chunk
+    for (let index = 0; index < this.records.length; index++) {
+      const record = this.records[index]!;
+      const earlier = accepted.get(record.id);
+      if (earlier !== undefined) {
+        if (this.hashes[earlier] === this.hashes[index]) pending.push({ index, sameAs: earlier });
+        else this.outcomes[index] = { status: 'rejected', error: idConflict(record.id) };
+        continue;
+      }
+      const stored = this.stored.get(this.eventIds[index]!);
+      if (stored) {
+        this.outcomes[index] = this.repeatOf(record.id, index, stored);
+        continue;
+      }
+      try {
+        const decision = await this.decide(record);
+        this.apply(record, decision);
+        pending.push({ index, request: this.requestFor(index, decision) });
+        accepted.set(record.id, index);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        this.outcomes[index] = { status: 'rejected', error };
+      }
+    }
+    await this.append(store, pending);
+    return this.outcomes as RecordOutcome[];
+  }
+
+  private repeatOf(recordId: string, index: number, stored: { position: number; hash: string | null }): RecordOutcome {
+    return stored.hash === this.hashes[index]
+      ? { status: 'duplicate', position: stored.position }
+      : { status: 'rejected', error: idConflict(recordId) };
+  }
+
+  /** Records already stored (this chunk's ids and the ids corrections name), and the streams to decide against. */
+  private async load(): Promise<void> {
+    const wanted = new Set(this.eventIds);
+    for (const record of this.records) if (record.kind === 'correction') wanted.add(recordEventId(record.corrects));
+    const [{ rows }, places] = await Promise.all([
+      this.db.query<{ event_id: string; position: number; stream_id: string; type: string; hash: string | null }>(
+        `SELECT event_id, position, stream_id, type, metadata->>'contentHash' AS hash FROM es_events WHERE event_id = ANY($1::uuid[])`,
+        [[...wanted]],
+      ),
+      this.directory.current(this.tx),
+    ]);
+    this.places = places;
+    this.stored = new Map(rows.map((r) => [r.event_id, { position: r.position, streamId: r.stream_id, type: r.type, hash: r.hash }]));
+    const streams = new Set<string>();
+    this.records.forEach((record, index) => {
+      if (this.stored.has(this.eventIds[index]!)) return;
+      if (record.kind === 'correction') {
+        const target = this.stored.get(recordEventId(record.corrects));
+        if (target && isServiceStreamEvent(target.type)) streams.add(target.streamId);
+      } else if (isServiceKind(record.kind)) {
+        const stream = serviceStreamOf(record as ServiceRecordBody, record.id);
+        if (stream.type !== 'service') streams.add(stream.id);
+      }
+    });
+    if (streams.size === 0) return;
+    const { rows: events } = await this.db.query<{ stream_id: string; type: string; data: unknown }>(
+      'SELECT stream_id, type, data FROM es_events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, stream_version',
+      [[...streams]],
+    );
+    for (const event of events) {
+      this.states.set(event.stream_id, evolveServiceStream(this.states.get(event.stream_id) ?? emptyServiceStream(), event));
+    }
+  }
+
+  /** Decides against the places as known; a record naming a place we have not seen yet gets one reload. */
+  private async decide(record: AnyRecord): Promise<Decision> {
+    try {
+      return this.decideWith(record);
+    } catch (error) {
+      if (this.refreshed || !isPlaceError(error)) throw error;
+      this.refreshed = true;
+      const fresh = await this.directory.fresh(this.tx);
+      this.places = this.localSetup.reduce(evolvePlaces, fresh);
+      return this.decideWith(record);
+    }
+  }
+
+  private decideWith(record: AnyRecord): Decision {
+    if (isSetupRecord(record)) return decideSetup(record, this.places);
+    if (record.kind === 'correction') {
+      const stream = this.correctedStream(record.corrects);
+      return decideCorrection(record, this.places, stream, this.states.get(stream.id) ?? emptyServiceStream());
+    }
+    const stream = serviceStreamOf(record as ServiceRecordBody, record.id);
+    return decideService(record, this.places, this.states.get(stream.id) ?? emptyServiceStream());
+  }
+
+  private correctedStream(corrects: string): StreamRef {
+    const local = this.streamOfRecord.get(corrects);
+    if (local) return local;
+    const stored = this.stored.get(recordEventId(corrects));
+    if (!stored) throw invariant('unknown_record', `no service record or correction "${corrects}" to correct`);
+    if (!isServiceStreamEvent(stored.type)) {
+      throw invariant('not_a_service_record', `record "${corrects}" is a ${stored.type} (setup): corrections apply to service records`);
+    }
+    return { id: stored.streamId, type: stored.streamId.slice(0, stored.streamId.indexOf('-')) };
+  }
+
+  private apply(record: AnyRecord, decision: Decision): void {
+    if (isSetupRecord(record)) {
+      const event = decision.event as SetupEvent;
+      this.localSetup.push(event);
+      this.places = evolvePlaces(this.places, event);
+      return;
+    }
+    const id = decision.stream.id;
+    this.states.set(id, evolveServiceStream(this.states.get(id) ?? emptyServiceStream(), decision.event));
+    this.streamOfRecord.set(record.id, decision.stream);
+  }
+
+  private requestFor(index: number, decision: Decision): AppendRequest {
+    const record = this.records[index]!;
+    const event = protectPersonalData(decision.event);
+    const newEvent: NewEvent = {
+      eventId: this.eventIds[index]!,
+      type: event.type,
+      data: event.data,
+      metadata: {
+        actor: this.ctx.actor,
+        correlationId: this.ctx.correlationId,
+        recordId: record.id,
+        contentHash: this.hashes[index]!,
+        district: decision.district,
+        station: decision.station,
+      },
+    };
+    return {
+      streamId: decision.stream.id,
+      streamType: decision.stream.type,
+      expectedVersion: decision.expectedVersion === 0 ? 'no_stream' : decision.expectedVersion,
+      events: [newEvent],
+    };
+  }
+
+  /**
+   * One record alone goes through the store's group commit (concurrent HTTP commands share
+   * commits); more go through the COPY path in one transaction (the caller's, or their own).
+   */
+  private async append(store: PgEventStore, pending: Pending[]): Promise<void> {
+    const tx = this.tx;
+    const appends = pending.filter((p): p is { index: number; request: AppendRequest } => 'request' in p);
+    if (appends.length === 1 && !tx) {
+      const [{ index, request }] = appends as [{ index: number; request: AppendRequest }];
+      const result = await store.append(request);
+      this.outcomes[index] =
+        result.status === 'appended'
+          ? { status: 'accepted', position: result.positions[0]! }
+          : this.repeatOf(this.records[index]!.id, index, { position: result.position, hash: result.contentHash });
+    } else if (appends.length > 0) {
+      const { first } = await store.appendBulk(
+        appends.map((a) => a.request),
+        tx,
+      );
+      appends.forEach((a, k) => (this.outcomes[a.index] = { status: 'accepted', position: first + k }));
+    }
+    for (const p of pending) {
+      if (!('sameAs' in p)) continue;
+      const original = this.outcomes[p.sameAs]!;
+      this.outcomes[p.index] = original.status === 'rejected' ? original : { status: 'duplicate', position: original.position };
+    }
+  }
+}
+
+function idConflict(recordId: string): DomainError {
+  return conflict('record_id_reused', `record id "${recordId}" was already used for other content: a new record needs a new id`);
+}

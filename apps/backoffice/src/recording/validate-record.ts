@@ -1,0 +1,122 @@
+import { plainToInstance } from 'class-transformer';
+import { getMetadataStorage, validateSync, type ValidationArguments, type ValidationError } from 'class-validator';
+import type { AnyRecord, RecordKind } from '@app/recording';
+import { RECORD_DTOS, type RecordDto } from './record.dto.js';
+
+export type Validated = { ok: true; record: AnyRecord } | { ok: false; reason: string };
+
+type Dto = new () => RecordDto;
+
+const KINDS = Object.keys(RECORD_DTOS) as RecordKind[];
+const OPTIONS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  stopAtFirstError: true,
+  validationError: { target: false, value: false },
+};
+
+const isKind = (kind: unknown): kind is RecordKind => typeof kind === 'string' && Object.hasOwn(RECORD_DTOS, kind);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Structural check of one record (an import line or a REST body), shared by both edges: the kind's
+ * DTO decides. The reason names every failing field and its rule; the record is returned as sent.
+ */
+export function validateRecord(input: unknown): Validated {
+  if (!isObject(input)) return { ok: false, reason: 'a record must be a JSON object' };
+  const reasons = reasonsFor(input, '');
+  if (reasons.length === 0 && input.kind === 'correction') reasons.push(...replacementReasons(input));
+  return reasons.length === 0 ? { ok: true, record: input as unknown as AnyRecord } : { ok: false, reason: reasons.join('; ') };
+}
+
+function reasonsFor(input: Record<string, unknown>, prefix: string): string[] {
+  if (!isKind(input.kind)) {
+    const got = input.kind === undefined ? 'it is missing' : `got ${JSON.stringify(input.kind)}`;
+    return [`${prefix}kind must be one of ${KINDS.join(', ')} (${got})`];
+  }
+  const dto = RECORD_DTOS[input.kind] as Dto;
+  if (passes(dto, input)) return [];
+  return flatten(validateSync(plainToInstance(dto, input), OPTIONS), prefix);
+}
+
+/** A replacement is a whole record of a service kind, without an id: it keeps the corrected record's. */
+function replacementReasons(input: Record<string, unknown>): string[] {
+  const { action, replacement } = input;
+  if (action === 'void') return replacement === undefined ? [] : ['replacement must be absent when action is void'];
+  if (!isObject(replacement)) return ['replacement must be a whole record (an object) when action is replace'];
+  if ('id' in replacement) return ['replacement.id must be absent: a replacement keeps the id of the record it corrects'];
+  const kind = replacement.kind;
+  if (kind === 'correction' || kind === 'district' || kind === 'station' || kind === 'contract' || kind === 'contract_amended') {
+    return [`replacement.kind must be a service kind, not ${kind}`];
+  }
+  return reasonsFor({ ...replacement, id: input.corrects }, 'replacement.');
+}
+
+function flatten(errors: ValidationError[], prefix: string): string[] {
+  return errors.flatMap((error) => {
+    const path = `${prefix}${error.property}`;
+    const own = Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(error.property) ? `${prefix}${message}` : `${path}: ${message}`,
+    );
+    return [...own, ...flatten(error.children ?? [], `${path}.`)];
+  });
+}
+
+/**
+ * class-validator spends ~15 µs a record on its generic machinery; imports need far less. So each
+ * DTO's own metadata (the same decorators) is compiled once into plain checks that can only say
+ * "valid": anything they cannot decide (an unknown field, a failing check, a nested object) goes to
+ * class-validator itself, which gives the reasons. Both read one set of rules.
+ */
+interface FastProperty {
+  name: string;
+  conditions: ((object: object, value: unknown) => boolean)[];
+  checks: { validate: (value: unknown, args: ValidationArguments) => boolean; constraints: unknown[] }[];
+  /** Needs class-transformer and nested validation: left to the slow path unless absent. */
+  nested: boolean;
+}
+
+const compiled = new Map<Dto, { properties: FastProperty[]; known: Set<string> } | null>();
+
+function compile(dto: Dto): { properties: FastProperty[]; known: Set<string> } | null {
+  const storage = getMetadataStorage();
+  const byName = new Map<string, FastProperty>();
+  for (const m of storage.getTargetValidationMetadatas(dto, '', true, false)) {
+    if (m.each || m.validateIf || (m.groups && m.groups.length > 0)) return null;
+    const property = byName.get(m.propertyName) ?? { name: m.propertyName, conditions: [], checks: [], nested: false };
+    byName.set(m.propertyName, property);
+    if (m.type === 'conditionalValidation') property.conditions.push(m.constraints[0]);
+    else if (m.type === 'nestedValidation') property.nested = true;
+    else if (m.type === 'customValidation') {
+      for (const constraint of storage.getTargetValidatorConstraints(m.constraintCls)) {
+        if (constraint.async) return null;
+        const instance = constraint.instance as { validate: FastProperty['checks'][number]['validate'] };
+        property.checks.push({ validate: instance.validate.bind(instance), constraints: m.constraints });
+      }
+    } else return null;
+  }
+  const properties = [...byName.values()];
+  return { properties, known: new Set(byName.keys()) };
+}
+
+function passes(dto: Dto, input: Record<string, unknown>): boolean {
+  let plan = compiled.get(dto);
+  if (plan === undefined) {
+    plan = compile(dto);
+    compiled.set(dto, plan);
+  }
+  if (!plan) return false;
+  for (const key in input) if (!plan.known.has(key)) return false;
+  for (const property of plan.properties) {
+    const value = input[property.name];
+    if (!property.conditions.every((condition) => condition(input, value))) continue;
+    if (property.nested) return false;
+    for (const check of property.checks) {
+      const args = { targetName: dto.name, property: property.name, object: input, value, constraints: check.constraints as unknown[] };
+      if (!check.validate(value, args as ValidationArguments)) return false;
+    }
+  }
+  return true;
+}

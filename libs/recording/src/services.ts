@@ -1,0 +1,273 @@
+/**
+ * Service records and their corrections: stream choice, stream state, `evolve` and `decide`.
+ *
+ * Stream choice — facts that are checked together live in one stream, so one expected version
+ * guards each rule:
+ * - `case-{station}/{case}`: 专业个案 opened, sessions, closed (sessions and closing need the case open);
+ * - `group-{station}/{group}`: 小组 formed and its sessions (a session needs a formed group);
+ * - `household-{station}/{household}`: 一户一档 archived once, then re-assessed (分级评估);
+ * - `volunteer-{station}/{volunteer}`: registered once, made core (骨干);
+ * - `team-{station}/{team}`: a volunteer team formed once;
+ * - `service-{id}`: every other kind (电访, 探访, 活动, 外展, 资源链接 …) checks nothing beyond its own
+ *   content and places, so it gets a stream of its own and never contends with anyone.
+ * Ids chosen by senders are scoped by station. A correction goes to the corrected record's stream:
+ * its state knows the record's effective content and the corrections already applied.
+ */
+import { compareDates, invariant, isYuanString, type LocalDate } from '@app/kernel';
+import type { CorrectionRecord, ServiceKind, ServiceRecord, ServiceRecordBody } from './records.js';
+import { SERVICE_EVENT_TYPE, SERVICE_KIND_OF_EVENT, serviceRecordOf, type RecordCorrected, type RecordingEvent } from './events.js';
+import type { Decision, StreamRef } from './decision.js';
+import { checkServicePlace, type Places } from './places.js';
+
+const KEYED: Partial<Record<ServiceKind, { type: string; key: (r: ServiceRecordBody) => string }>> = {
+  case_opened: { type: 'case', key: (r) => (r as ServiceRecordBody<'case_opened'>).case },
+  case_session: { type: 'case', key: (r) => (r as ServiceRecordBody<'case_session'>).case },
+  case_closed: { type: 'case', key: (r) => (r as ServiceRecordBody<'case_closed'>).case },
+  group_formed: { type: 'group', key: (r) => (r as ServiceRecordBody<'group_formed'>).group },
+  group_session: { type: 'group', key: (r) => (r as ServiceRecordBody<'group_session'>).group },
+  household_archived: { type: 'household', key: (r) => (r as ServiceRecordBody<'household_archived'>).household },
+  household_reassessed: { type: 'household', key: (r) => (r as ServiceRecordBody<'household_reassessed'>).household },
+  volunteer_registered: { type: 'volunteer', key: (r) => (r as ServiceRecordBody<'volunteer_registered'>).volunteer },
+  volunteer_core: { type: 'volunteer', key: (r) => (r as ServiceRecordBody<'volunteer_core'>).volunteer },
+  volunteer_team_formed: { type: 'team', key: (r) => (r as ServiceRecordBody<'volunteer_team_formed'>).team },
+};
+
+/** The stream a service record (or its replacement, for the record `id`) belongs to. */
+export function serviceStreamOf(body: ServiceRecordBody, id: string): StreamRef {
+  const keyed = KEYED[body.kind];
+  return keyed ? { id: `${keyed.type}-${body.station}/${keyed.key(body)}`, type: keyed.type } : { id: `service-${id}`, type: 'service' };
+}
+
+interface RecordEntry {
+  /** As first recorded: where it happened, whatever corrections did since. */
+  original: ServiceRecordBody;
+  /** What counts now; null when voided. */
+  effective: ServiceRecordBody | null;
+  /** The correction in force, if any: only that one may itself be corrected. */
+  lastCorrection?: string;
+}
+
+interface CorrectionEntry {
+  base: string;
+  before: ServiceRecordBody | null;
+}
+
+export interface ServiceStreamState {
+  version: number;
+  records: ReadonlyMap<string, RecordEntry>;
+  corrections: ReadonlyMap<string, CorrectionEntry>;
+  /** Effective (not voided) records per kind. */
+  live: Readonly<Partial<Record<ServiceKind, number>>>;
+}
+
+export const emptyServiceStream = (): ServiceStreamState => ({ version: 0, records: new Map(), corrections: new Map(), live: {} });
+
+function count(live: ServiceStreamState['live'], body: ServiceRecordBody | null, by: number): ServiceStreamState['live'] {
+  return body ? { ...live, [body.kind]: (live[body.kind] ?? 0) + by } : live;
+}
+
+export function evolveServiceStream(state: ServiceStreamState, event: { type: string; data: unknown }): ServiceStreamState {
+  const version = state.version + 1;
+  if (event.type === 'RecordCorrected') {
+    const data = (event as RecordCorrected).data;
+    const entry = state.records.get(data.base);
+    if (!entry) return { ...state, version };
+    return {
+      version,
+      records: new Map(state.records).set(data.base, { ...entry, effective: data.after, lastCorrection: data.recordId }),
+      corrections: new Map(state.corrections).set(data.recordId, { base: data.base, before: data.before }),
+      live: count(count(state.live, data.before, -1), data.after, 1),
+    };
+  }
+  const body = serviceRecordOf(event);
+  if (!body) return { ...state, version };
+  const recordId = (event.data as { recordId: string }).recordId;
+  return {
+    ...state,
+    version,
+    records: new Map(state.records).set(recordId, { original: body, effective: body }),
+    live: count(state.live, body, 1),
+  };
+}
+
+const live = (state: ServiceStreamState, kind: ServiceKind) => state.live[kind] ?? 0;
+
+function effectiveDateOf(state: ServiceStreamState, kind: ServiceKind): LocalDate | undefined {
+  for (const entry of state.records.values()) if (entry.effective?.kind === kind) return entry.effective.occurredOn;
+  return undefined;
+}
+
+function checkCount(value: number | undefined, field: string, min = 0): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= min)) {
+    throw invariant(min > 0 ? 'count_below_minimum' : 'negative_count', `${field} must be a whole number ≥ ${min}, got ${value}`);
+  }
+}
+
+/** Rules a record satisfies on its own (a replacement too): counts, money, dates, levels. */
+function checkContent(body: ServiceRecordBody): void {
+  switch (body.kind) {
+    case 'case_opened':
+      if (compareDates(body.consentOn, body.occurredOn) > 0) {
+        throw invariant(
+          'consent_after_opening',
+          `a case is opened only after informed consent (知情同意): consentOn ${body.consentOn} is after the opening on ${body.occurredOn}`,
+        );
+      }
+      return;
+    case 'group_session':
+      return checkCount(body.attendance, 'attendance');
+    case 'activity':
+      checkCount(body.attendance, 'attendance');
+      return checkCount(body.partners, 'partners');
+    case 'regular_service':
+      return checkCount(body.attendance, 'attendance');
+    case 'outreach':
+      return checkCount(body.reached, 'reached');
+    case 'resource_linked':
+      if (!isYuanString(body.amountYuan)) {
+        throw invariant('money_format', `amountYuan must be a non-negative decimal string with at most two decimals, got ${JSON.stringify(body.amountYuan)}`);
+      }
+      return;
+    case 'household_archived':
+      checkCount(body.persons, 'persons', 1);
+      return checkRiskLevel(body.riskLevel);
+    case 'household_reassessed':
+      return checkRiskLevel(body.riskLevel);
+    default:
+      return;
+  }
+}
+
+function checkRiskLevel(level: number): void {
+  if (!Number.isInteger(level) || level < 1 || level > 5) throw invariant('risk_level_range', `riskLevel must be 1 to 5, got ${level}`);
+}
+
+function requireOpenCase(state: ServiceStreamState, body: ServiceRecordBody<'case_session' | 'case_closed'>): void {
+  if (live(state, 'case_opened') === 0) {
+    throw invariant('case_not_open', `case "${body.case}" has not been opened (接案): sessions and closing need an open case`);
+  }
+  if (live(state, 'case_closed') > 0) {
+    throw invariant('case_not_open', `case "${body.case}" is already closed (结案): sessions and closing need an open case`);
+  }
+  const openedOn = effectiveDateOf(state, 'case_opened')!;
+  if (compareDates(body.occurredOn, openedOn) < 0) {
+    throw invariant('before_case_opening', `case "${body.case}" was opened on ${openedOn}; nothing happens in it on ${body.occurredOn}`);
+  }
+}
+
+function once(state: ServiceStreamState, kind: ServiceKind, code: string, message: string): void {
+  if (live(state, kind) > 0) throw invariant(code, message);
+}
+
+/** Rules that need the stream's history. */
+function checkHistory(body: ServiceRecordBody, state: ServiceStreamState): void {
+  switch (body.kind) {
+    case 'case_opened':
+      return once(state, 'case_opened', 'case_already_opened', `case "${body.case}" is already opened`);
+    case 'case_session':
+    case 'case_closed':
+      return requireOpenCase(state, body);
+    case 'group_formed':
+      return once(state, 'group_formed', 'group_already_formed', `group "${body.group}" is already formed`);
+    case 'group_session': {
+      const formedOn = effectiveDateOf(state, 'group_formed');
+      if (formedOn === undefined) throw invariant('group_not_formed', `group "${body.group}" has not been formed: its sessions need a formed group (小组)`);
+      if (compareDates(body.occurredOn, formedOn) < 0) {
+        throw invariant('before_group_formed', `group "${body.group}" was formed on ${formedOn}; no session on ${body.occurredOn}`);
+      }
+      return;
+    }
+    case 'volunteer_registered':
+      return once(state, 'volunteer_registered', 'volunteer_already_registered', `volunteer "${body.volunteer}" is already registered: a volunteer is registered once`);
+    case 'volunteer_team_formed':
+      return once(state, 'volunteer_team_formed', 'team_already_formed', `volunteer team "${body.team}" is already formed`);
+    case 'household_archived':
+      return once(
+        state,
+        'household_archived',
+        'household_already_archived',
+        `household "${body.household}" is already archived (一户一档): a changed risk level is a household_reassessed record`,
+      );
+    case 'household_reassessed':
+      if (live(state, 'household_archived') === 0) {
+        throw invariant('household_not_archived', `household "${body.household}" has no archive (建档) to re-assess`);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+/** Decides a service record against the places and the state of `serviceStreamOf(record)`. */
+export function decideService(record: ServiceRecord, places: Places, state: ServiceStreamState): Decision {
+  const { id, ...body } = record;
+  const station = checkServicePlace(places, body);
+  checkContent(body as ServiceRecordBody);
+  checkHistory(body as ServiceRecordBody, state);
+  return {
+    stream: serviceStreamOf(body as ServiceRecordBody, id),
+    expectedVersion: state.version,
+    district: station.district,
+    station: station.code,
+    event: { type: SERVICE_EVENT_TYPE[body.kind], data: { recordId: id, ...stripKind(body as ServiceRecordBody) } } as RecordingEvent,
+  };
+}
+
+function stripKind(body: ServiceRecordBody): Omit<ServiceRecordBody, 'kind'> {
+  const { kind: _kind, ...fields } = body;
+  return fields;
+}
+
+/**
+ * Voids or replaces a record, or a correction (then `base` is the record that correction changed).
+ * Voiding a correction restores what it replaced; only the correction in force may be corrected, so
+ * the chain stays linear. A replacement keeps the record's kind and stream (same case, household …)
+ * and satisfies the same content and place rules.
+ */
+export function decideCorrection(record: CorrectionRecord, places: Places, stream: StreamRef, state: ServiceStreamState): Decision {
+  if (!record.reason?.trim()) throw invariant('reason_required', 'a correction needs a reason');
+  const correction = state.corrections.get(record.corrects);
+  const base = correction ? correction.base : record.corrects;
+  const entry = state.records.get(base);
+  if (!entry) throw invariant('unknown_record', `no service record or correction "${record.corrects}" to correct`);
+  if (correction && entry.lastCorrection !== record.corrects) {
+    throw invariant(
+      'correction_superseded',
+      `correction "${record.corrects}" is no longer in force (superseded by "${entry.lastCorrection}"): correct that one instead`,
+    );
+  }
+  let after: ServiceRecordBody | null;
+  if (record.action === 'void') {
+    if (!correction && entry.effective === null) throw invariant('record_already_voided', `record "${base}" is already voided`);
+    after = correction ? correction.before : null;
+  } else {
+    const replacement = record.replacement;
+    if (!replacement) throw invariant('replacement_required', 'a replace correction needs a replacement record');
+    if (!correction && entry.effective === null) {
+      throw invariant('record_voided', `record "${base}" is voided: void that correction to restore it instead of replacing it`);
+    }
+    if (replacement.kind !== entry.original.kind) {
+      throw invariant('replacement_kind_mismatch', `a ${entry.original.kind} record is replaced by a ${entry.original.kind}, not a ${replacement.kind}`);
+    }
+    if (serviceStreamOf(replacement, base).id !== stream.id) {
+      throw invariant('replacement_moves_record', `a replacement keeps the record's station and its case, group, household, volunteer or team`);
+    }
+    checkServicePlace(places, replacement);
+    checkContent(replacement);
+    after = replacement;
+  }
+  const station = places.stations.get(entry.original.station);
+  return {
+    stream,
+    expectedVersion: state.version,
+    district: station?.district,
+    station: entry.original.station,
+    event: {
+      type: 'RecordCorrected',
+      data: { recordId: record.id, corrects: record.corrects, base, action: record.action, reason: record.reason, before: entry.effective, after },
+    },
+  };
+}
+
+/** Whether a stored event type belongs to service streams (a record or a correction). */
+export const isServiceStreamEvent = (type: string): boolean => type === 'RecordCorrected' || type in SERVICE_KIND_OF_EVENT;
