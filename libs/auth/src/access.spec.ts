@@ -1,5 +1,5 @@
 import type { Caller } from './caller.js';
-import { cycleDecision, decide, placeDecision } from './access.js';
+import { cycleDecision, decide, placeDecision, placeOfScopeParameter } from './access.js';
 import { canRecord } from './records.js';
 import { PlaceMap } from './places.js';
 import type { Role } from './roles.js';
@@ -108,5 +108,19 @@ describe('canRecord (commands and import lines)', () => {
     map.apply({ type: 'StationRegistered', data: { code: 'YG', district: '440106', areas: [{ code: 'YG-1', communities: [{ code: 'c-a' }] }] } });
     map.apply({ type: 'StationAreasRedrawn', data: { station: 'YG', areas: [{ code: 'YG-2', communities: [{ code: 'c-a' }] }] } });
     expect(allowed(canRecord(areaWorker, service, map))).toBe(false);
+  });
+});
+
+describe('placeOfScopeParameter', () => {
+  it.each([
+    ['city', {}],
+    ['district:440111', { district: '440111' }],
+    ['station:SYL', { station: 'SYL' }],
+    ['area:SYL/SYL-1', { station: 'SYL', area: 'SYL-1' }],
+    ['community:YG/c-a', { station: 'YG', community: 'c-a' }],
+    ['area:SYL', undefined],
+    ['town:1', undefined],
+  ])('reads %s as %o', (text, place) => {
+    expect(placeOfScopeParameter(text)).toEqual(place);
   });
 });

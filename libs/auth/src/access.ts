@@ -89,3 +89,20 @@ export function cycleDecision(caller: Caller, permission: Permission, cycle: Cyc
   }
   return placeDecision(caller, { station: cycle.station, district: cycle.district }, places);
 }
+
+/**
+ * The place of a query's `scope` parameter (`city`, `district:CODE`, `station:CODE`,
+ * `area:STATION/AREA`, `community:STATION/COMMUNITY`); undefined when it names none of them.
+ */
+export function placeOfScopeParameter(text: string): Place | undefined {
+  if (text === 'city') return {};
+  const [level, ...rest] = text.split(':');
+  const code = rest.join(':');
+  if (!code) return undefined;
+  const [station, part] = code.split('/');
+  if (level === 'district') return { district: code };
+  if (level === 'station') return { station: code };
+  if (level === 'area' && part) return { station, area: part };
+  if (level === 'community' && part) return { station, community: part };
+  return undefined;
+}

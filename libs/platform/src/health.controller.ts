@@ -2,8 +2,10 @@ import { Controller, Get, Inject, HttpException, HttpStatus } from '@nestjs/comm
 import { ApiTags, ApiOkResponse } from '@nestjs/swagger';
 import type pg from 'pg';
 import { PG_POOL } from './tokens.js';
+import { Public } from './auth/decorators.js';
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}

@@ -2,6 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import { ValidationPipe, type LogLevel } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import { PlatformExceptionFilter } from './exception.filter.js';
 
 export interface HttpAppOptions {
@@ -22,6 +24,13 @@ export async function createHttpApp(module: Parameters<typeof NestFactory.create
     new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1_048_576 }),
     { logger: options.logLevels ?? logLevelsFromEnv() },
   );
+  await app.register(helmet, {
+    // The API docs page (Swagger UI) needs inline styles and scripts; everything else is JSON.
+    contentSecurityPolicy: {
+      directives: { defaultSrc: [`'self'`], styleSrc: [`'self'`, `'unsafe-inline'`], imgSrc: [`'self'`, 'data:'], scriptSrc: [`'self'`, `'unsafe-inline'`] },
+    },
+  });
+  await app.register(rateLimit, rateLimits(process.env));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -38,6 +47,23 @@ export async function createHttpApp(module: Parameters<typeof NestFactory.create
   );
   SwaggerModule.setup('docs', app, document);
   return app;
+}
+
+const IMPORTS = /^\/api\/v\d+\/imports/;
+
+/**
+ * Per client address and minute: RATE_LIMIT_IMPORTS (default 60) imports, RATE_LIMIT_REQUESTS
+ * (default 6000) other requests. Failed authentications have their own, tighter limit (AuthGuard).
+ */
+function rateLimits(env: NodeJS.ProcessEnv) {
+  const bucket = (url: string) => (IMPORTS.test(url) ? 'imports' : 'api');
+  const max = { imports: Number(env.RATE_LIMIT_IMPORTS ?? 60), api: Number(env.RATE_LIMIT_REQUESTS ?? 6000) };
+  return {
+    global: true,
+    timeWindow: 60_000,
+    keyGenerator: (request: { ip: string; url: string }) => `${request.ip}|${bucket(request.url)}`,
+    max: (request: { url: string }) => max[bucket(request.url)],
+  };
 }
 
 /** LOG_LEVEL=debug|log|warn|error; tests default to warnings and errors only. */

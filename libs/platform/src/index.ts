@@ -4,3 +4,4 @@ export { HealthModule } from './health.module.js';
 export { HealthController } from './health.controller.js';
 export { PlatformExceptionFilter, toErrorBody, type ErrorBody } from './exception.filter.js';
 export { createHttpApp, type HttpAppOptions } from './http-app.js';
+export * from './auth/index.js';

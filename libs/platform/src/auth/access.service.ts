@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  PlaceMap,
+  canRecord,
+  cycleDecision,
+  permissionDecision,
+  placeDecision,
+  enforce,
+  type Caller,
+  type CycleRef,
+  type Decision,
+  type Permission,
+  type Place,
+  type PlaceDirectory,
+  type RecordLike,
+  type RecordTarget,
+} from '@app/auth';
+import { PLACE_SOURCE } from './tokens.js';
+import type { PlaceSource } from './places.js';
+
+export type RecordChecker = (record: RecordLike & { code?: string; areas?: { code: string; communities: { code: string }[] }[] }, target?: RecordTarget) => Decision;
+
+/**
+ * The access rules of @app/auth with the place directory filled in, for handlers: what the guard
+ * cannot see (records loaded by id, import lines, cycles) is checked here.
+ */
+@Injectable()
+export class AccessService {
+  constructor(@Inject(PLACE_SOURCE) private readonly source: PlaceSource) {}
+
+  places(options?: { refresh?: boolean }): Promise<PlaceDirectory> {
+    return this.source.current(options);
+  }
+
+  /** Whether the caller's scope covers the place; a station not seen yet is looked up again. */
+  async decidePlace(caller: Caller, place: Place): Promise<Decision> {
+    const decision = placeDecision(caller, place, await this.places());
+    if (decision.allowed || decision.code !== 'station_unknown') return decision;
+    return placeDecision(caller, place, await this.places({ refresh: true }));
+  }
+
+  async decide(caller: Caller, permission: Permission, place?: Place): Promise<Decision> {
+    const byRole = permissionDecision(caller, permission);
+    return byRole.allowed && place ? this.decidePlace(caller, place) : byRole;
+  }
+
+  /** Throws 403 unless the caller's role holds the permission and its scope covers the place. */
+  async authorize(caller: Caller, permission: Permission, place?: Place): Promise<void> {
+    enforce(await this.decide(caller, permission, place));
+  }
+
+  async authorizeCycle(caller: Caller, permission: Permission, cycle: CycleRef): Promise<void> {
+    enforce(cycleDecision(caller, permission, cycle, await this.places()));
+  }
+
+  /**
+   * A synchronous check for many records (an import): each line is decided on its own. A station
+   * registered by an allowed line counts for the lines after it.
+   */
+  async recordChecker(caller: Caller): Promise<RecordChecker> {
+    const base = await this.places({ refresh: true });
+    const added = new PlaceMap();
+    const directory: PlaceDirectory = {
+      districtOf: (station) => added.districtOf(station) ?? base.districtOf(station),
+      areaOf: (station, community) => added.areaOf(station, community) ?? base.areaOf(station, community),
+    };
+    return (record, target) => {
+      const decision = canRecord(caller, record, directory, target);
+      if (decision.allowed && record.kind === 'station' && record.code && record.district) added.stationRegistered(record.code, record.district, record.areas);
+      return decision;
+    };
+  }
+}

@@ -1,0 +1,97 @@
+import { HttpException, HttpStatus, Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { enforce, permissionDecision, placeOfScopeParameter, type Permission, type Place, type TokenVerifier } from '@app/auth';
+import { AccessService } from './access.service.js';
+import { PUBLIC_ROUTE, REQUIRED_PERMISSIONS, type AuthenticatedRequest } from './decorators.js';
+import { AUTH_OPTIONS, TOKEN_VERIFIER } from './tokens.js';
+
+export interface AuthOptions {
+  /** Failed authentications one address may make per minute before it gets 429. */
+  failuresPerMinute: number;
+}
+
+interface IncomingRequest extends AuthenticatedRequest {
+  ip: string;
+  headers: Record<string, string | string[] | undefined>;
+  params?: Record<string, unknown>;
+  query?: Record<string, unknown>;
+  body?: unknown;
+}
+
+const PLACE_FIELDS = ['district', 'station', 'community'] as const;
+
+/**
+ * Every route needs a valid bearer token unless marked @Public; then the role must hold the
+ * route's @Requires permissions, and any place named in the params, query or body must be in the
+ * caller's scope. 401 for no or a bad token (expired, forged, another key), 403 for the rest.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly failures = new Map<string, { since: number; count: number }>();
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
+    @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
+    private readonly access: AccessService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const request = context.switchToHttp().getRequest<IncomingRequest>();
+    if (this.blocked(request.ip)) throw new HttpException('too many failed authentications', HttpStatus.TOO_MANY_REQUESTS);
+    request.caller = await this.authenticate(request);
+
+    for (const permission of this.reflector.getAllAndOverride<Permission[]>(REQUIRED_PERMISSIONS, targets) ?? []) {
+      enforce(permissionDecision(request.caller, permission));
+    }
+    for (const place of placesNamed(request)) enforce(await this.access.decidePlace(request.caller, place));
+    return true;
+  }
+
+  private async authenticate(request: IncomingRequest) {
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) throw new UnauthorizedException('a bearer token is required');
+    try {
+      return await this.verifier.verify(match[1]);
+    } catch {
+      this.failed(request.ip);
+      throw new UnauthorizedException('the token is invalid or expired');
+    }
+  }
+
+  private blocked(ip: string): boolean {
+    const entry = this.failures.get(ip);
+    if (!entry) return false;
+    if (Date.now() - entry.since > 60_000) {
+      this.failures.delete(ip);
+      return false;
+    }
+    return entry.count >= this.options.failuresPerMinute;
+  }
+
+  private failed(ip: string): void {
+    const entry = this.failures.get(ip);
+    if (entry && Date.now() - entry.since <= 60_000) entry.count += 1;
+    else this.failures.set(ip, { since: Date.now(), count: 1 });
+  }
+}
+
+/**
+ * The places a request names: the published field names wherever they appear, and a query's
+ * `scope` (indicator queries: `city`, `district:440111`, `station:…`). A scope that names no place
+ * is left to the handler's validation.
+ */
+function placesNamed(request: IncomingRequest): Place[] {
+  const sources = [request.params, request.query, request.body].filter(
+    (source): source is Record<string, unknown> => typeof source === 'object' && source !== null && !Array.isArray(source),
+  );
+  const named = sources
+    .map((source) => Object.fromEntries(PLACE_FIELDS.filter((field) => typeof source[field] === 'string').map((field) => [field, source[field]])) as Place)
+    .filter((place) => Object.keys(place).length > 0);
+  const scope = request.query?.scope;
+  const scoped = typeof scope === 'string' ? placeOfScopeParameter(scope) : undefined;
+  return scoped ? [...named, scoped] : named;
+}

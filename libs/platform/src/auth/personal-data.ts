@@ -1,0 +1,113 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type pg from 'pg';
+import { inTransaction } from '@app/database';
+import {
+  isSealedContact,
+  maskContact,
+  newHouseholdKey,
+  openContact,
+  sealContact,
+  type Caller,
+  type Contact,
+  type Place,
+  type SealedContact,
+  type ShownContact,
+} from '@app/auth';
+import { PG_POOL } from '../tokens.js';
+import { AccessService } from './access.service.js';
+
+type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+/**
+ * The keys of a set of households, loaded at once so that sealing inside a batch is synchronous.
+ * An erased household has no key: its contact is dropped, never stored again.
+ */
+export class HouseholdKeyring {
+  constructor(private readonly keys: ReadonlyMap<string, Buffer>) {}
+
+  /** Seals a plain contact; one already sealed stays as it is (a correction's `before`). */
+  protect(household: string, contact: Contact | SealedContact | undefined): SealedContact | undefined {
+    if (contact === undefined || isSealedContact(contact)) return contact;
+    const key = this.keys.get(household);
+    return key ? sealContact(key, household, contact) : undefined;
+  }
+
+  /** The plain contact, or undefined when the household's key is gone (erased). */
+  open(household: string, contact: SealedContact): Contact | undefined {
+    const key = this.keys.get(household);
+    return key ? openContact(key, household, contact) : undefined;
+  }
+}
+
+/** Personal data at rest and on the way out: keys per household, erasure, masking, the read log. */
+@Injectable()
+export class PersonalDataVault {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly access: AccessService,
+  ) {}
+
+  /**
+   * Keys for these households, made for those that have none (`create`), in the caller's
+   * transaction when given: keys and events commit together.
+   */
+  async keyring(households: Iterable<string>, options: { db?: Queryable; create?: boolean } = {}): Promise<HouseholdKeyring> {
+    const db = options.db ?? this.pool;
+    const ids = [...new Set(households)];
+    if (ids.length === 0) return new HouseholdKeyring(new Map());
+    if (options.create ?? true) {
+      await db.query(
+        `INSERT INTO auth.household_keys (household, key)
+         SELECT h, k FROM unnest($1::text[], $2::bytea[]) AS t(h, k)
+          WHERE NOT EXISTS (SELECT 1 FROM auth.erasures e WHERE e.household = t.h)
+         ON CONFLICT (household) DO NOTHING`,
+        [ids, ids.map(() => newHouseholdKey())],
+      );
+    }
+    const { rows } = await db.query<{ household: string; key: Buffer }>(
+      'SELECT household, key FROM auth.household_keys WHERE household = ANY($1::text[])',
+      [ids],
+    );
+    return new HouseholdKeyring(new Map(rows.map((row) => [row.household, row.key])));
+  }
+
+  /**
+   * What the caller may see of a household's contact: all of it for roles that serve people (the
+   * read is recorded), masked for roles that see files, nothing for the others.
+   */
+  async show(caller: Caller, household: string, contact: SealedContact | undefined, place: Place): Promise<ShownContact | undefined> {
+    if (!contact) return undefined;
+    const full = (await this.access.decide(caller, 'personal:read', place)).allowed;
+    if (!full && !(await this.access.decide(caller, 'records:read', place)).allowed) return undefined;
+    const opened = (await this.keyring([household], { create: false })).open(household, contact);
+    if (!opened) return { erased: true };
+    if (!full) return maskContact(opened);
+    const district = place.district ?? (place.station ? (await this.access.places()).districtOf(place.station) : undefined);
+    await this.pool.query(
+      'INSERT INTO auth.personal_data_reads (actor, role, household, station, district) VALUES ($1, $2, $3, $4, $5)',
+      [caller.id, caller.role, household, place.station ?? null, district ?? null],
+    );
+    return opened;
+  }
+
+  /** Erasure: the key is deleted, so every sealed copy (events, exports, feeds) is unreadable. */
+  async erase(caller: Caller, household: string, reason: string): Promise<{ household: string; keyDeleted: boolean }> {
+    return inTransaction(this.pool, async (client) => {
+      await client.query(
+        'INSERT INTO auth.erasures (household, erased_by, reason) VALUES ($1, $2, $3) ON CONFLICT (household) DO NOTHING',
+        [household, caller.id, reason],
+      );
+      const { rowCount } = await client.query('DELETE FROM auth.household_keys WHERE household = $1', [household]);
+      return { household, keyDeleted: (rowCount ?? 0) > 0 };
+    });
+  }
+
+  async reads(place: Place): Promise<{ actor: string; role: string; household: string; station: string | null; readAt: string }[]> {
+    const { rows } = await this.pool.query<{ actor: string; role: string; household: string; station: string | null; read_at: Date }>(
+      `SELECT actor, role, household, station, read_at FROM auth.personal_data_reads
+        WHERE ($1::text IS NULL OR station = $1) AND ($2::text IS NULL OR district = $2) ORDER BY id DESC LIMIT 1000`,
+      [place.station ?? null, place.district ?? null],
+    );
+    return rows.map(({ read_at, ...row }) => ({ ...row, readAt: read_at.toISOString() }));
+  }
+}

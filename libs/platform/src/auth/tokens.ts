@@ -1,0 +1,4 @@
+/** Injection tokens of the auth glue. */
+export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
+export const PLACE_SOURCE = Symbol('PLACE_SOURCE');
+export const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');
