@@ -2,7 +2,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type pg from 'pg';
 import { DatabaseModule, HealthModule } from '@app/platform';
+import { IndicatorsModule } from './indicators/index.js';
 import { RecordingModule } from './recording/recording.module.js';
+import { ImportsModule } from './imports/imports.module.js';
 
 /** The backoffice: takes commands (recording services) and answers queries (indicators). */
 @Module({})
@@ -10,7 +12,7 @@ export class BackofficeModule {
   static register(pool: pg.Pool): DynamicModule {
     return {
       module: BackofficeModule,
-      imports: [DatabaseModule.forPool(pool), CqrsModule.forRoot(), HealthModule, RecordingModule],
+      imports: [DatabaseModule.forPool(pool), CqrsModule.forRoot(), HealthModule, IndicatorsModule, RecordingModule, ImportsModule],
     };
   }
 }

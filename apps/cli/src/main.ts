@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import { serve } from './serve.js';
+import { rebuildCommand } from './rebuild.js';
 
 const USAGE = `usage: npm run cli -- <command>
-  serve                 start the backoffice and the evaluation service (what npm start runs)`;
+  serve                 start the backoffice and the evaluation service (what npm start runs)
+  rebuild               recompute every indicator projection from the events`;
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   serve: () => serve(),
+  rebuild: () => rebuildCommand(),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -1,0 +1,42 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type pg from 'pg';
+import type { PgEventStore } from '@app/event-store';
+import { EVENT_STORE, PG_POOL } from '@app/platform';
+import { IndicatorProjections } from './indicator-projections.js';
+
+/** Runs the indicator projections for the app's lifetime (INDICATOR_PROJECTIONS=off: queries only). */
+@Injectable()
+export class IndicatorProjectionsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('IndicatorProjections');
+  readonly projections: IndicatorProjections;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    @Inject(EVENT_STORE) store: PgEventStore,
+  ) {
+    this.projections = new IndicatorProjections(pool, store, {
+      pollMs: Number(process.env.INDICATOR_POLL_MS ?? 1000),
+      onError: (error) => this.logger.error(`indicator projection: ${error.message}`),
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (process.env.INDICATOR_PROJECTIONS !== 'off') await this.projections.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.projections.stop();
+  }
+
+  define(input: unknown, change: boolean) {
+    return this.projections.define(input, change);
+  }
+
+  async list() {
+    const { rows } = await this.pool.query(
+      `SELECT code, version, state, definition, created_at AS "createdAt", activated_at AS "activatedAt"
+         FROM ind_definitions ORDER BY sort_order, code, version`,
+    );
+    return rows;
+  }
+}

@@ -1,0 +1,181 @@
+import type pg from 'pg';
+import { CatchUpSubscription, lockCheckpoint, storeCheckpoint, type PgEventStore } from '@app/event-store';
+import { conflict, notFound } from '@app/kernel';
+import { validateDefinition } from '@app/indicators';
+import { buildProjectionName, IndicatorProjectionHandler, loadDefinitions, MAIN_PROJECTION } from './projection.handler.js';
+
+export interface ProjectionOptions {
+  batchSize?: number;
+  pollMs?: number;
+  onError?: (error: Error) => void;
+}
+
+/**
+ * The indicator projections of one process: the main one (every active definition) and one build
+ * per definition version being recomputed beside its active predecessor. Plain TypeScript so the CLI
+ * rebuild and the benchmark drive the same code the Nest module starts.
+ */
+export class IndicatorProjections {
+  readonly main: CatchUpSubscription;
+  private readonly builds = new Map<number, Promise<void>>();
+  private stopped = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: PgEventStore,
+    private readonly options: ProjectionOptions = {},
+  ) {
+    this.main = new CatchUpSubscription(pool, store, new IndicatorProjectionHandler(MAIN_PROJECTION, { active: true }), {
+      batchSize: options.batchSize ?? 5000,
+      ...options,
+    });
+  }
+
+  /** Follows the log, and resumes builds an earlier process left unfinished. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.main.start();
+    const { rows } = await this.pool.query<{ id: number }>("SELECT id FROM ind_definitions WHERE state = 'building'");
+    for (const { id } of rows) this.startBuild(id);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.main.stop();
+    await Promise.allSettled(this.builds.values());
+  }
+
+  /**
+   * Adds a definition (new code) or changes one (existing code): stored as a new version in state
+   * 'building' and computed from the events in the background; queries keep the active version
+   * until the new one has caught up.
+   */
+  async define(input: unknown, change: boolean): Promise<{ id: number; code: string; version: number; state: 'building' }> {
+    const definition = validateDefinition(input);
+    const client = await this.pool.connect();
+    let id: number;
+    let version: number;
+    try {
+      await client.query('BEGIN');
+      await client.query('LOCK TABLE ind_definitions IN SHARE ROW EXCLUSIVE MODE');
+      const { rows } = await client.query<{ state: string; version: number; sort_order: number }>(
+        'SELECT state, version, sort_order FROM ind_definitions WHERE code = $1 ORDER BY version DESC',
+        [definition.code],
+      );
+      const active = rows.find((r) => r.state === 'active');
+      if (rows.some((r) => r.state === 'building')) throw conflict('definition_building', `indicator ${definition.code} is already being rebuilt`);
+      if (change && !active) throw notFound('unknown_indicator', `no active indicator ${definition.code} to change`);
+      if (!change && active) throw conflict('indicator_exists', `indicator ${definition.code} exists: change it with PUT`);
+      version = (rows[0]?.version ?? 0) + 1;
+      const inserted = await client.query<{ id: number }>(
+        `INSERT INTO ind_definitions (code, version, state, definition, sort_order)
+         VALUES ($1, $2, 'building', $3, coalesce($4, (SELECT coalesce(max(sort_order), 0) + 1 FROM ind_definitions))) RETURNING id`,
+        [definition.code, version, JSON.stringify(definition), active?.sort_order ?? null],
+      );
+      id = inserted.rows[0]!.id;
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    } finally {
+      client.release();
+    }
+    this.startBuild(id);
+    return { id, code: definition.code, version, state: 'building' };
+  }
+
+  /** Resolves when the build of a definition version has been switched to (or failed). */
+  whenBuilt(id: number): Promise<void> {
+    return this.builds.get(id) ?? Promise.resolve();
+  }
+
+  private startBuild(id: number): void {
+    if (this.builds.has(id)) return;
+    const run = this.build(id).finally(() => this.builds.delete(id));
+    run.catch((error: Error) => this.options.onError?.(error));
+    this.builds.set(id, run);
+  }
+
+  /** Catches the new version up, then switches once it stands where the main projection stands. */
+  async build(id: number): Promise<void> {
+    const build = new CatchUpSubscription(this.pool, this.store, new IndicatorProjectionHandler(buildProjectionName(id), { id }), {
+      batchSize: this.options.batchSize ?? 5000,
+    });
+    while (!this.stopped) {
+      await build.catchUp();
+      if (await this.trySwitch(id)) return;
+      await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 200));
+    }
+  }
+
+  /**
+   * With the main checkpoint locked (the main projection waits), brings the build to exactly the
+   * main position and flips the states in the same transaction: no event is counted twice or lost.
+   * False when the main projection is still behind the build.
+   */
+  private async trySwitch(id: number): Promise<boolean> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const main = await lockCheckpoint(client, MAIN_PROJECTION);
+      const name = buildProjectionName(id);
+      let at = await lockCheckpoint(client, name);
+      if (at > main) {
+        await client.query('ROLLBACK');
+        return false;
+      }
+      const handler = new IndicatorProjectionHandler(name, { id });
+      for (;;) {
+        const events = await this.store.readAll({ after: at, upTo: main, limit: 5000, types: handler.types }, client);
+        if (events.length === 0) break;
+        await handler.handle(events, client);
+        at = events.at(-1)!.position;
+      }
+      const [built] = await loadDefinitions(client, { id });
+      const { rows: old } = await client.query<{ id: number }>(
+        "UPDATE ind_definitions SET state = 'retired' WHERE code = $1 AND state = 'active' RETURNING id",
+        [built!.definition.code],
+      );
+      await client.query("UPDATE ind_definitions SET state = 'active', activated_at = now() WHERE id = $1", [id]);
+      // The retired version's totals are no longer read; its change rows stay as the audit of what was shown.
+      for (const { id: retired } of old) {
+        await client.query('DELETE FROM ind_totals WHERE definition_id = $1', [retired]);
+        await client.query('DELETE FROM ind_distinct WHERE definition_id = $1', [retired]);
+      }
+      await storeCheckpoint(client, name, main);
+      await client.query('DELETE FROM es_checkpoints WHERE name = $1', [name]);
+      await client.query('COMMIT');
+      return true;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/**
+ * Recomputes every projection from the events (`npm run cli -- rebuild`). The reset is one
+ * transaction that holds the main checkpoint, then the main projection catches up from the start.
+ * Builds in progress restart from the start too.
+ */
+export async function rebuildIndicators(pool: pg.Pool, store: PgEventStore, options: ProjectionOptions = {}): Promise<{ events: number; ms: number }> {
+  const started = performance.now();
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await lockCheckpoint(client, MAIN_PROJECTION);
+    await client.query('TRUNCATE ind_totals, ind_changes, ind_distinct, ind_records, ind_stations, ind_districts, ind_contracts, ind_targets');
+    await client.query("UPDATE es_checkpoints SET position = 0, updated_at = now() WHERE name = $1 OR name LIKE 'indicators:build:%'", [MAIN_PROJECTION]);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  const events = await new IndicatorProjections(pool, store, options).main.catchUp();
+  return { events, ms: performance.now() - started };
+}
+

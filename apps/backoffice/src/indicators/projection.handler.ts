@@ -1,0 +1,311 @@
+import type pg from 'pg';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import copyStreams from 'pg-copy-streams';
+import type { CheckpointedHandler, StoredEvent } from '@app/event-store';
+import {
+  addDrawing,
+  areaOf,
+  BEGINNING,
+  DistinctState,
+  distinctKeysOf,
+  PROJECTED_EVENT_TYPES,
+  projectEvent,
+  type Drawing,
+  type IndicatorDefinition,
+  type Occurrence,
+} from '@app/indicators';
+import type { RecordCorrected, RecordingEvent, ServiceRecordBody } from '@app/recording';
+import { serviceRecordOf } from '@app/recording';
+import { GRAIN } from './schema.js';
+
+export const MAIN_PROJECTION = 'indicators';
+export const buildProjectionName = (definitionId: number) => `indicators:build:${definitionId}`;
+
+const SETUP_TYPES = ['DistrictRegistered', 'StationRegistered', 'StationAreasRedrawn', 'ContractSigned', 'ContractTargetsAmended'];
+
+export interface StoredDefinition {
+  id: number;
+  version: number;
+  state: 'building' | 'active' | 'retired';
+  sortOrder: number;
+  definition: IndicatorDefinition;
+}
+
+export async function loadDefinitions(db: Pick<pg.Pool, 'query'>, where: { active: true } | { id: number }): Promise<StoredDefinition[]> {
+  const { rows } = await db.query<{ id: number; version: number; state: StoredDefinition['state']; sort_order: number; definition: IndicatorDefinition }>(
+    `SELECT id, version, state, sort_order, definition FROM ind_definitions
+      WHERE ${'active' in where ? "state = 'active'" : 'id = $1'} ORDER BY sort_order, code`,
+    'active' in where ? [] : [where.id],
+  );
+  return rows.map((r) => ({ id: r.id, version: r.version, state: r.state, sortOrder: r.sort_order, definition: r.definition }));
+}
+
+interface StationPlace {
+  district: string;
+  drawings: Drawing[];
+}
+
+export async function loadStations(db: Pick<pg.Pool, 'query'>): Promise<Map<string, StationPlace & { name: string }>> {
+  const { rows } = await db.query<{ code: string; name: string; district: string; drawings: Drawing[] }>(
+    'SELECT code, name, district, drawings FROM ind_stations',
+  );
+  return new Map(rows.map((r) => [r.code, { name: r.name, district: r.district, drawings: r.drawings }]));
+}
+
+type ChangeRow = [number, string, string, number, string, string, string, string, string | null, string, string, string, string, string | null];
+
+/**
+ * Projects events into the indicator tables. The main projection (all active definitions) also keeps
+ * places, contracts and the records the quality findings read; a build projection (one new
+ * definition version, catching up beside the active one) writes only that version's totals.
+ * A batch's changes are summed in memory and written once per key; change rows go in with COPY.
+ */
+export class IndicatorProjectionHandler implements CheckpointedHandler {
+  readonly types: readonly string[];
+
+  constructor(
+    readonly name: string,
+    private readonly select: { active: true } | { id: number },
+  ) {
+    this.types = this.isMain ? [...PROJECTED_EVENT_TYPES, ...SETUP_TYPES] : PROJECTED_EVENT_TYPES;
+  }
+
+  private get isMain(): boolean {
+    return 'active' in this.select;
+  }
+
+  async handle(events: readonly StoredEvent[], tx: pg.PoolClient): Promise<void> {
+    const stored = await loadDefinitions(tx, this.select);
+    const definitions = stored.map((s) => s.definition);
+    const idOf = new Map(stored.map((s) => [s.definition.code, s.id]));
+    const stations = await loadStations(tx);
+    const distinct = await loadDistinct(tx, stored, events);
+    const totals = new Map<string, bigint>();
+    const changes: ChangeRow[] = [];
+    const records = new Map<string, { station: string; position: number; body: ServiceRecordBody | null }>();
+    const setup = new SetupWrites();
+
+    for (const event of events) {
+      if (SETUP_TYPES.includes(event.type)) {
+        if (this.isMain) setup.apply(event as unknown as StoredEvent<RecordingEvent>, stations);
+        continue;
+      }
+      for (const change of projectEvent(event, definitions, distinct)) {
+        const definitionId = idOf.get(change.code)!;
+        const place = stations.get(change.station);
+        const delta = change.delta;
+        addTo(totals, [definitionId, GRAIN.communityDay, change.station, change.community, change.occurredOn], delta);
+        addTo(totals, [definitionId, GRAIN.stationDay, change.station, '', change.occurredOn], delta);
+        addTo(totals, [definitionId, GRAIN.stationMonth, change.station, '', `${change.occurredOn.slice(0, 8)}01`], delta);
+        changes.push([
+          event.position,
+          event.eventId,
+          event.recordedAt.toISOString(),
+          definitionId,
+          change.code,
+          place?.district ?? event.metadata.district ?? '',
+          change.station,
+          change.community,
+          (place && areaOf(place.drawings, change.community, change.occurredOn)) ?? null,
+          change.occurredOn,
+          delta.toString(),
+          change.recordId,
+          event.metadata.actor,
+          change.reason ?? null,
+        ]);
+      }
+      if (this.isMain) trackRecord(event, records);
+    }
+
+    await writeTotals(tx, totals);
+    await copyChanges(tx, changes);
+    await writeDistinct(tx, distinct, idOf);
+    if (this.isMain) {
+      await setup.write(tx, stations);
+      await writeRecords(tx, records);
+    }
+  }
+}
+
+const addTo = (totals: Map<string, bigint>, key: unknown[], delta: bigint) => {
+  const k = JSON.stringify(key);
+  totals.set(k, (totals.get(k) ?? 0n) + delta);
+};
+
+async function loadDistinct(tx: pg.PoolClient, stored: readonly StoredDefinition[], events: readonly StoredEvent[]): Promise<DistinctState> {
+  const state = new DistinctState();
+  const distinctDefinitions = stored.filter((s) => s.definition.measure.type === 'distinct');
+  if (distinctDefinitions.length === 0) return state;
+  const definitions = distinctDefinitions.map((s) => s.definition);
+  const keys = [...new Set(events.flatMap((e) => distinctKeysOf(e, definitions)))];
+  if (keys.length === 0) return state;
+  const { rows } = await tx.query<{ key: string; occurrences: Record<string, Occurrence> }>(
+    'SELECT key, occurrences FROM ind_distinct WHERE definition_id = ANY($1::int[]) AND key = ANY($2::text[])',
+    [distinctDefinitions.map((s) => s.id), keys],
+  );
+  for (const row of rows) {
+    const occurrences = state.get(row.key);
+    for (const [recordId, o] of Object.entries(row.occurrences)) occurrences.set(recordId, o);
+  }
+  return state;
+}
+
+async function writeDistinct(tx: pg.PoolClient, state: DistinctState, idOf: Map<string, number>): Promise<void> {
+  const keys = state.takeDirty();
+  if (keys.length === 0) return;
+  await tx.query(
+    `INSERT INTO ind_distinct (definition_id, key, occurrences)
+     SELECT * FROM unnest($1::int[], $2::text[], $3::jsonb[])
+     ON CONFLICT (definition_id, key) DO UPDATE SET occurrences = excluded.occurrences`,
+    [
+      keys.map((k) => idOf.get((JSON.parse(k) as string[])[0]!)!),
+      keys,
+      keys.map((k) => JSON.stringify(Object.fromEntries(state.get(k)))),
+    ],
+  );
+}
+
+async function writeTotals(tx: pg.PoolClient, totals: Map<string, bigint>): Promise<void> {
+  if (totals.size === 0) return;
+  const columns: unknown[][] = [[], [], [], [], [], []];
+  for (const key of [...totals.keys()].sort()) {
+    const [definitionId, grain, station, community, period] = JSON.parse(key) as [number, number, string, string, string];
+    [definitionId, grain, station, community, period, totals.get(key)!.toString()].forEach((v, i) => columns[i]!.push(v));
+  }
+  await tx.query(
+    `INSERT INTO ind_totals (definition_id, grain, station, community, period, value)
+     SELECT * FROM unnest($1::int[], $2::smallint[], $3::text[], $4::text[], $5::date[], $6::bigint[])
+     ON CONFLICT (grain, station, period, community, definition_id) DO UPDATE SET value = ind_totals.value + excluded.value`,
+    columns,
+  );
+}
+
+const COPY_NULL = '\\N';
+const copyText = (value: string | number | null) =>
+  value === null ? COPY_NULL : String(value).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+
+async function copyChanges(tx: pg.PoolClient, rows: ChangeRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  function* lines() {
+    let chunk = '';
+    for (const row of rows) {
+      chunk += row.map(copyText).join('\t') + '\n';
+      if (chunk.length > 65536) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    if (chunk) yield chunk;
+  }
+  await pipeline(
+    Readable.from(lines()),
+    tx.query(
+      copyStreams.from(
+        'COPY ind_changes (position, event_id, recorded_at, definition_id, indicator, district, station, community, area, occurred_on, delta, record_id, actor, reason) FROM STDIN',
+      ),
+    ),
+  );
+}
+
+/** Records about a household, as corrected: the quality findings' input. */
+function trackRecord(event: StoredEvent, records: Map<string, { station: string; position: number; body: ServiceRecordBody | null }>): void {
+  if (event.type === 'RecordCorrected') {
+    const data = event.data as RecordCorrected['data'];
+    const body = data.after ?? data.before;
+    if (body && 'household' in body) records.set(data.base, { station: body.station, position: event.position, body: data.after });
+    return;
+  }
+  const body = serviceRecordOf(event);
+  if (body && 'household' in body && body.household) {
+    records.set((event.data as { recordId: string }).recordId, { station: body.station, position: event.position, body });
+  }
+}
+
+async function writeRecords(tx: pg.PoolClient, records: Map<string, { station: string; position: number; body: ServiceRecordBody | null }>): Promise<void> {
+  const kept = [...records].filter(([, r]) => r.body !== null);
+  const voided = [...records].filter(([, r]) => r.body === null).map(([id]) => id);
+  if (kept.length > 0) {
+    // A correction keeps the record's place in recording order: only the content changes.
+    await tx.query(
+      `INSERT INTO ind_records (record_id, station, position, body)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[])
+       ON CONFLICT (record_id) DO UPDATE SET station = excluded.station, body = excluded.body`,
+      [kept.map(([id]) => id), kept.map(([, r]) => r.station), kept.map(([, r]) => r.position), kept.map(([, r]) => JSON.stringify(r.body))],
+    );
+  }
+  if (voided.length > 0) await tx.query('DELETE FROM ind_records WHERE record_id = ANY($1::text[])', [voided]);
+}
+
+/** Places and contracts from setup events, applied in order to the batch's view and written after. */
+class SetupWrites {
+  private readonly districts = new Map<string, string>();
+  private readonly touchedStations = new Set<string>();
+  private readonly contracts: unknown[][] = [];
+  private readonly targets: unknown[][] = [];
+
+  apply(event: StoredEvent<RecordingEvent>, stations: Map<string, StationPlace & { name: string }>): void {
+    switch (event.type) {
+      case 'DistrictRegistered': {
+        const d = event.data as Extract<RecordingEvent, { type: 'DistrictRegistered' }>['data'];
+        this.districts.set(d.code, d.name);
+        return;
+      }
+      case 'StationRegistered': {
+        const d = event.data as Extract<RecordingEvent, { type: 'StationRegistered' }>['data'];
+        stations.set(d.code, { name: d.name, district: d.district, drawings: [{ effectiveFrom: BEGINNING, areas: d.areas }] });
+        this.touchedStations.add(d.code);
+        return;
+      }
+      case 'StationAreasRedrawn': {
+        const d = event.data as Extract<RecordingEvent, { type: 'StationAreasRedrawn' }>['data'];
+        const station = stations.get(d.station);
+        if (!station) return;
+        station.drawings = addDrawing(station.drawings, { effectiveFrom: d.effectiveFrom, areas: d.areas });
+        this.touchedStations.add(d.station);
+        return;
+      }
+      case 'ContractSigned': {
+        const d = event.data as Extract<RecordingEvent, { type: 'ContractSigned' }>['data'];
+        this.contracts.push([d.code, d.station, d.periodStart, d.periodEnd]);
+        this.addTargets(d.code, d.targets, event, null);
+        return;
+      }
+      case 'ContractTargetsAmended': {
+        const d = event.data as Extract<RecordingEvent, { type: 'ContractTargetsAmended' }>['data'];
+        this.addTargets(d.contract, d.targets, event, d.reason);
+        return;
+      }
+    }
+  }
+
+  private addTargets(contract: string, targets: Record<string, number | string>, event: StoredEvent, reason: string | null): void {
+    for (const [code, target] of Object.entries(targets)) {
+      this.targets.push([contract, code, String(target), event.position, event.recordedAt.toISOString(), reason]);
+    }
+  }
+
+  async write(tx: pg.PoolClient, stations: Map<string, StationPlace & { name: string }>): Promise<void> {
+    for (const [code, name] of this.districts) {
+      await tx.query('INSERT INTO ind_districts (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = excluded.name', [code, name]);
+    }
+    for (const code of this.touchedStations) {
+      const s = stations.get(code)!;
+      await tx.query(
+        `INSERT INTO ind_stations (code, name, district, drawings) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, district = excluded.district, drawings = excluded.drawings`,
+        [code, s.name, s.district, JSON.stringify(s.drawings)],
+      );
+    }
+    for (const c of this.contracts) {
+      await tx.query(
+        `INSERT INTO ind_contracts (code, station, period_start, period_end) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (code) DO UPDATE SET station = excluded.station, period_start = excluded.period_start, period_end = excluded.period_end`,
+        c,
+      );
+    }
+    for (const t of this.targets) {
+      await tx.query('INSERT INTO ind_targets (contract, code, target, position, recorded_at, reason) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING', t);
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import type { Migration } from '@app/database';
+import { STANDARD_INDICATORS } from '@app/indicators';
+
+/** Grains of `ind_totals`: the finest one, and station-level days and months for fast wide queries. */
+export const GRAIN = { communityDay: 1, stationDay: 2, stationMonth: 3 } as const;
+
+const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const seed = STANDARD_INDICATORS.map(
+  (d, i) => `(${quote(d.code)}, 1, 'active', ${quote(JSON.stringify(d))}::jsonb, ${i + 1}, now())`,
+).join(',\n  ');
+
+export const indicatorMigrations: Migration[] = [
+  {
+    id: '0201_indicators',
+    sql: `
+-- The catalog (指标目录) as data. A changed definition is a new version, built beside the active one
+-- ('building') and switched to when caught up; the old version is then 'retired'.
+CREATE TABLE ind_definitions (
+  id           serial PRIMARY KEY,
+  code         text NOT NULL,
+  version      int NOT NULL,
+  state        text NOT NULL CHECK (state IN ('building', 'active', 'retired')),
+  definition   jsonb NOT NULL,
+  sort_order   int NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  activated_at timestamptz,
+  UNIQUE (code, version)
+);
+CREATE UNIQUE INDEX ind_definitions_one_active ON ind_definitions (code) WHERE state = 'active';
+CREATE UNIQUE INDEX ind_definitions_one_building ON ind_definitions (code) WHERE state = 'building';
+INSERT INTO ind_definitions (code, version, state, definition, sort_order, activated_at) VALUES
+  ${seed};
+
+-- Places and contracts as the projection learnt them from the setup events.
+CREATE TABLE ind_districts (code text PRIMARY KEY, name text NOT NULL);
+CREATE TABLE ind_stations (
+  code     text PRIMARY KEY,
+  name     text NOT NULL,
+  district text NOT NULL,
+  drawings jsonb NOT NULL -- [{effectiveFrom, areas:[{code,name,communities:[{code,name}]}]}]
+);
+CREATE TABLE ind_contracts (
+  code         text PRIMARY KEY,
+  station      text NOT NULL,
+  period_start date NOT NULL,
+  period_end   date NOT NULL
+);
+-- Targets (协议指标量) as signed and amended: an amendment is a new row, never an update.
+CREATE TABLE ind_targets (
+  contract    text NOT NULL,
+  code        text NOT NULL,
+  target      text NOT NULL,
+  position    bigint NOT NULL,
+  recorded_at timestamptz NOT NULL,
+  reason      text,
+  PRIMARY KEY (contract, code, position)
+);
+
+-- Totals by grain (1 community-day, 2 station-day, 3 station-month; community '' above grain 1),
+-- keyed for range scans by station and period.
+CREATE TABLE ind_totals (
+  grain         smallint NOT NULL,
+  station       text NOT NULL,
+  period        date NOT NULL,
+  community     text NOT NULL,
+  definition_id int NOT NULL,
+  value         bigint NOT NULL,
+  PRIMARY KEY (grain, station, period, community, definition_id)
+);
+
+-- Every change of a total, in recording order (id follows the events' positions). It serves the
+-- history and as-of queries and is what the relay publishes on socialwork.indicator-changes.v1.
+CREATE TABLE ind_changes (
+  id            bigserial PRIMARY KEY,
+  position      bigint NOT NULL,
+  event_id      uuid NOT NULL,
+  recorded_at   timestamptz NOT NULL,
+  definition_id int NOT NULL,
+  indicator     text NOT NULL,
+  district      text NOT NULL,
+  station       text NOT NULL,
+  community     text NOT NULL,
+  area          text,
+  occurred_on   date NOT NULL,
+  delta         bigint NOT NULL,
+  record_id     text NOT NULL,
+  actor         text NOT NULL,
+  reason        text
+);
+CREATE INDEX ind_changes_place ON ind_changes (station, occurred_on);
+
+-- Occurrences of distinct values (e.g. households archived) per definition, station and value.
+CREATE TABLE ind_distinct (
+  definition_id int NOT NULL,
+  key           text NOT NULL,
+  occurrences   jsonb NOT NULL,
+  PRIMARY KEY (definition_id, key)
+);
+
+-- Effective content of records about a household: what the data-quality findings read.
+CREATE TABLE ind_records (
+  record_id   text PRIMARY KEY,
+  station     text NOT NULL,
+  position    bigint NOT NULL,
+  body        jsonb NOT NULL
+);
+CREATE INDEX ind_records_station ON ind_records (station, position);
+`,
+  },
+];
