@@ -3,6 +3,8 @@ import { createPool, migrate, resolveDatabase } from '@app/database';
 import { createBackofficeApp } from '../../backoffice/src/bootstrap.js';
 import { backofficeMigrations } from '../../backoffice/src/migrations.js';
 import { createEvaluationApp } from '../../evaluation/src/bootstrap.js';
+import { RecordingService } from '../../backoffice/src/recording/recording.service.js';
+import { loadDemoOnFirstStart } from './demo.js';
 
 /**
  * `npm start`: everything one machine needs. The database is DATABASE_URL or the embedded one;
@@ -16,6 +18,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const apps: NestFastifyApplication[] = [];
   const backoffice = await createBackofficeApp(pool);
   apps.push(backoffice);
+  const demo = await loadDemoOnFirstStart(env, Boolean(database.embedded), pool, backoffice.get(RecordingService, { strict: false }));
   await backoffice.listen(port, env.HOST ?? '127.0.0.1');
   const evaluation = await createEvaluationApp(pool);
   apps.push(evaluation);
@@ -23,6 +26,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   console.log(`backoffice  ${await backoffice.getUrl()}  (API docs: /docs)`);
   console.log(`evaluation  ${await evaluation.getUrl()}  (API docs: /docs)`);
   console.log(`database    ${database.embedded ? 'embedded PostgreSQL in .data/postgres' : 'DATABASE_URL'}`);
+  if (demo) console.log(`demo data   元岗街 2023 and 三元里街 2025: ${demo.accepted} records loaded, ${demo.rejected.length} refused (DEMO_DATA=off skips)`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,0 +1,175 @@
+import { StringDecoder } from 'node:string_decoder';
+import type pg from 'pg';
+import type { DomainError } from '@app/kernel';
+import type { AnyRecord } from '@app/recording';
+import type { RecordContext, RecordOutcome } from '../recording/recording.service.js';
+import { validateRecord } from '../recording/validate-record.js';
+
+/** A line refused, by its 1-based number in the file (RECORDS.md: `{line, id, reason}`). */
+export interface RejectedLine {
+  line: number;
+  /** The line's `id` when it could be read, else null (e.g. malformed JSON). */
+  id: string | null;
+  reason: string;
+}
+
+/** What an import answers (RECORDS.md): lines recorded, lines already recorded, lines refused. */
+export interface ImportSummary {
+  accepted: number;
+  duplicates: number;
+  rejected: RejectedLine[];
+}
+
+export interface ImportProgress {
+  /** Lines read so far (including blank and refused ones). */
+  lines: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+}
+
+/** The recording side as the pipeline needs it (RecordingService in the app). */
+export interface RecordSink {
+  recordBatch(records: AnyRecord[], ctx: RecordContext, options?: { tx?: pg.PoolClient }): Promise<RecordOutcome[]>;
+}
+
+export interface ImportOptions {
+  ctx: RecordContext;
+  /** Keep nothing unless every line is accepted or a duplicate: one transaction for the whole file. */
+  atomic?: boolean;
+  /** Where the atomic transaction's connection comes from (required with `atomic`). */
+  pool?: pg.Pool;
+  /** Records handed to the recording side at once. */
+  chunkSize?: number;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/** A line longer than this is refused without being held (a file with no newlines must not fill memory). */
+export const MAX_LINE_CHARS = 1 << 20;
+const TOO_LONG = Symbol('line too long');
+type Line = string | typeof TOO_LONG;
+
+/**
+ * Splits a byte (or text) stream into NDJSON lines, one array per incoming chunk (one await per chunk,
+ * not per line). A UTF-8 character cut between chunks is decoded whole; `\r\n` ends a line too.
+ */
+export async function* ndjsonLines(source: AsyncIterable<Buffer | string>): AsyncGenerator<Line[]> {
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  let skipping = false;
+  const line = (text: string): Line => {
+    if (skipping) {
+      skipping = false;
+      return TOO_LONG;
+    }
+    return text.endsWith('\r') ? text.slice(0, -1) : text;
+  };
+  for await (const chunk of source) {
+    const text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    const lines: Line[] = [];
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      lines.push(line(text.slice(start, end)));
+      start = end + 1;
+    }
+    carry = text.slice(start);
+    if (carry.length > MAX_LINE_CHARS) {
+      skipping = true;
+      carry = '';
+    }
+    if (lines.length > 0) yield lines;
+  }
+  carry += decoder.end();
+  if (skipping || carry.trim() !== '') yield [line(carry)];
+}
+
+const reasonOf = (error: DomainError): string => `${error.code}: ${error.message}`;
+
+function idOf(value: unknown): string | null {
+  const id = (value as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : null;
+}
+
+/**
+ * The one import path (HTTP and command line): reads NDJSON as it arrives, parses and validates each
+ * line, and hands valid records to the recording side in chunks, in file order. While one chunk is
+ * being recorded the next one is parsed. Blank lines are skipped but keep their numbers.
+ *
+ * Without `atomic`, each chunk is recorded on its own: good lines are kept, bad ones reported. With
+ * `atomic`, every chunk goes through one transaction that is committed only if no line was refused.
+ */
+export async function importNdjson(source: AsyncIterable<Buffer | string>, sink: RecordSink, options: ImportOptions): Promise<ImportSummary> {
+  const chunkSize = options.chunkSize ?? 5000;
+  const accepted = { count: 0, duplicates: 0 };
+  const rejected: RejectedLine[] = [];
+  let lines = 0;
+  if (options.atomic && !options.pool) throw new Error('an atomic import needs a pool for its transaction');
+  const tx = options.atomic ? await options.pool!.connect() : undefined;
+
+  const record = async (batch: { line: number; record: AnyRecord }[]): Promise<void> => {
+    const outcomes = await sink.recordBatch(
+      batch.map((b) => b.record),
+      options.ctx,
+      tx ? { tx } : undefined,
+    );
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'accepted') accepted.count += 1;
+      else if (outcome.status === 'duplicate') accepted.duplicates += 1;
+      else rejected.push({ line: batch[i]!.line, id: batch[i]!.record.id, reason: reasonOf(outcome.error) });
+    });
+    options.onProgress?.({ lines, accepted: accepted.count, duplicates: accepted.duplicates, rejected: rejected.length });
+  };
+
+  let inFlight: Promise<void> = Promise.resolve();
+  try {
+    await tx?.query('BEGIN');
+    let batch: { line: number; record: AnyRecord }[] = [];
+    for await (const chunk of ndjsonLines(source)) {
+      for (const text of chunk) {
+        lines += 1;
+        if (text === TOO_LONG) {
+          rejected.push({ line: lines, id: null, reason: `line_too_long: a line may hold at most ${MAX_LINE_CHARS} characters` });
+          continue;
+        }
+        if (text.trim() === '') continue;
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch (error) {
+          rejected.push({ line: lines, id: null, reason: `malformed_json: ${(error as Error).message}` });
+          continue;
+        }
+        const checked = validateRecord(value);
+        if (!checked.ok) {
+          rejected.push({ line: lines, id: idOf(value), reason: checked.reason });
+          continue;
+        }
+        batch.push({ line: lines, record: checked.record });
+        if (batch.length >= chunkSize) {
+          // Records are decided in file order: the next chunk waits for the one before it.
+          await inFlight;
+          inFlight = record(batch);
+          inFlight.catch(() => undefined); // awaited above or below; not an unhandled rejection meanwhile
+          batch = [];
+        }
+      }
+    }
+    await inFlight;
+    if (batch.length > 0) await record(batch);
+    rejected.sort((a, b) => a.line - b.line);
+    if (tx) {
+      if (rejected.length > 0) {
+        await tx.query('ROLLBACK');
+        return { accepted: 0, duplicates: 0, rejected };
+      }
+      await tx.query('COMMIT');
+    }
+    return { accepted: accepted.count, duplicates: accepted.duplicates, rejected };
+  } catch (error) {
+    await inFlight.catch(() => undefined); // the transaction's connection is free only once it settles
+    await tx?.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    tx?.release();
+  }
+}
