@@ -6,9 +6,40 @@ import { ensureTopics } from './kafka.js';
 import type { PseudonymKeys } from './pseudonymise.js';
 import { EVENTS_TOPIC } from './topics.js';
 
+/** A message ready to publish, at its place in the source's order. */
+export interface OutboxMessage {
+  position: number;
+  key: string;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * What a relay publishes: rows in a strictly increasing order with no row ever appearing below one
+ * already read (the event log guarantees it by committing positions in order).
+ */
+export interface RelaySource {
+  readonly topic: string;
+  read(after: number, limit: number): Promise<OutboxMessage[]>;
+  /** Highest position committed (for the lag). */
+  head(): Promise<number>;
+}
+
+/** The event log as socialwork.events.v1: pseudonymised feed events keyed by station. */
+export function eventLogSource(store: PgEventStore, keys: PseudonymKeys, topic: string = EVENTS_TOPIC): RelaySource {
+  return {
+    topic,
+    read: async (after, limit) =>
+      (await store.readAll({ after, limit })).map((event) => {
+        const value = toFeedEvent(event, keys);
+        return { position: event.position, key: feedKey(value), value: JSON.stringify(value), headers: { eventId: value.eventId, type: value.type } };
+      }),
+    head: () => store.headPosition(),
+  };
+}
+
 export interface RelayOptions {
-  topic?: string;
-  /** Row in es_checkpoints holding the last position Kafka acknowledged. */
+  /** Row in es_checkpoints holding the last position Kafka acknowledged (default `relay:<topic>`). */
   checkpoint?: string;
   batchSize?: number;
   /** Poll interval when no append notification arrives. */
@@ -20,25 +51,25 @@ export interface RelayOptions {
 
 export interface RelayStatus {
   running: boolean;
-  /** This instance holds the relay lock (only one relay publishes per database). */
+  /** This instance holds the relay lock (one relay publishes per checkpoint, whatever the number of instances). */
   active: boolean;
   topic: string;
   /** Last position Kafka acknowledged. */
   position: number;
   head: number;
-  /** Events committed in PostgreSQL, not yet acknowledged by Kafka. */
+  /** Rows committed in PostgreSQL, not yet acknowledged by Kafka. */
   lag: number;
   lastPublishedAt: string | null;
   lastError: string | null;
 }
 
-/** One relay per database at a time: a session lock held by the relay's listening connection. */
+/** One relay per checkpoint at a time: a session lock held by the relay's listening connection. */
 const RELAY_LOCK = 7_460_301;
 
 /**
- * The transactional-outbox relay: the event log itself is the outbox. It reads events after its
- * checkpoint in global order, publishes them with an idempotent producer (acks from all in-sync
- * replicas), and only then moves the checkpoint. Positions follow commit order (see
+ * The transactional-outbox relay: the event log itself is the outbox. It reads rows after its
+ * checkpoint in the source's order, publishes them with an idempotent producer (acks from all
+ * in-sync replicas), and only then moves the checkpoint. Event positions follow commit order (see
  * libs/event-store/src/schema.ts), so reading "after N" never skips a late commit. A crash between
  * the publish and the checkpoint re-publishes that batch: at least once, de-duplicated by eventId.
  */
@@ -56,12 +87,11 @@ export class KafkaRelay {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly store: PgEventStore,
     private readonly kafka: Kafka,
-    private readonly keys: PseudonymKeys,
+    private readonly source: RelaySource,
     private readonly options: RelayOptions = {},
   ) {
-    this.topic = options.topic ?? EVENTS_TOPIC;
+    this.topic = source.topic;
     this.checkpoint = options.checkpoint ?? `relay:${this.topic}`;
   }
 
@@ -82,15 +112,12 @@ export class KafkaRelay {
     await this.dropProducer();
   }
 
-  /** Publishes one batch after the checkpoint; returns how many events went out. */
+  /** Publishes one batch after the checkpoint; returns how many messages went out. */
   async publishBatch(): Promise<number> {
     const after = await readCheckpoint(this.pool, this.checkpoint);
-    const events = await this.store.readAll({ after, limit: this.options.batchSize ?? 500 });
-    if (events.length === 0) return 0;
-    const messages: Message[] = events.map((event) => {
-      const value = toFeedEvent(event, this.keys);
-      return { key: feedKey(value), value: JSON.stringify(value), headers: { eventId: value.eventId, type: value.type } };
-    });
+    const rows = await this.source.read(after, this.options.batchSize ?? 500);
+    if (rows.length === 0) return 0;
+    const messages: Message[] = rows.map(({ key, value, headers }) => ({ key, value, headers }));
     const producer = await this.connectedProducer();
     try {
       await producer.send({ topic: this.topic, acks: -1, messages });
@@ -100,7 +127,7 @@ export class KafkaRelay {
       await this.dropProducer();
       throw error;
     }
-    const last = events.at(-1)!.position;
+    const last = rows.at(-1)!.position;
     // Compare-and-set: a relay that lost its lock cannot move the checkpoint under the new one.
     await this.pool.query('UPDATE es_checkpoints SET position = $3, updated_at = now() WHERE name = $1 AND position = $2', [
       this.checkpoint,
@@ -108,11 +135,11 @@ export class KafkaRelay {
       last,
     ]);
     this.lastPublishedAt = new Date();
-    return events.length;
+    return rows.length;
   }
 
   async status(): Promise<RelayStatus> {
-    const [head, position] = await Promise.all([this.store.headPosition(), readCheckpoint(this.pool, this.checkpoint)]);
+    const [head, position] = await Promise.all([this.source.head(), readCheckpoint(this.pool, this.checkpoint)]);
     return {
       running: this.running,
       active: this.active,
@@ -150,7 +177,7 @@ export class KafkaRelay {
   /** Takes the relay lock on a connection that also listens for appends. */
   private async acquire(): Promise<void> {
     const client = await this.pool.connect();
-    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RELAY_LOCK]);
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [RELAY_LOCK, this.checkpoint]);
     if (!rows[0]!.ok) {
       client.release();
       return;
@@ -172,7 +199,7 @@ export class KafkaRelay {
     this.active = false;
     if (!client) return;
     await client.query(`UNLISTEN ${APPENDED_CHANNEL}`).catch(() => undefined);
-    await client.query('SELECT pg_advisory_unlock($1)', [RELAY_LOCK]).catch(() => undefined);
+    await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [RELAY_LOCK, this.checkpoint]).catch(() => undefined);
     client.release();
   }
 

@@ -2,12 +2,11 @@
 // Environment: DATABASE_URL, KAFKA_BROKERS, RELAY_TOPIC, RELAY_BATCH. Prints "ready" once started.
 import { createPool } from '@app/database';
 import { PgEventStore } from '@app/event-store';
-import { KafkaRelay, PseudonymKeys, createKafka, logLevel } from '@app/messaging';
+import { KafkaRelay, PseudonymKeys, createKafka, eventLogSource, logLevel } from '@app/messaging';
 
 const pool = createPool(process.env.DATABASE_URL!, 4);
 const kafka = createKafka({ brokers: process.env.KAFKA_BROKERS!.split(','), clientId: 'relay-child', logLevel: logLevel.NOTHING });
-const relay = new KafkaRelay(pool, new PgEventStore(pool), kafka, PseudonymKeys.devOnly(), {
-  topic: process.env.RELAY_TOPIC,
+const relay = new KafkaRelay(pool, kafka, eventLogSource(new PgEventStore(pool), PseudonymKeys.devOnly(), process.env.RELAY_TOPIC), {
   batchSize: Number(process.env.RELAY_BATCH ?? 20),
   pollMs: 20,
 });
