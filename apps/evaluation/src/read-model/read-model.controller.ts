@@ -1,0 +1,24 @@
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Actor } from '../cycles/actor.js';
+import { ReadModel } from './read-model.service.js';
+
+@ApiTags('read model')
+@Controller('api/v1/read-model')
+export class ReadModelController {
+  constructor(private readonly readModel: ReadModel) {}
+
+  @Get('status')
+  @ApiOperation({ summary: 'Log head and the positions the read model has applied (recording figures, cycle events)' })
+  status() {
+    return this.readModel.status();
+  }
+
+  @Post('rebuild')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Drop the read model’s contents and replay the log (cycles at once, recording figures as the feed catches up)' })
+  async rebuild(@Actor() _actor: string) {
+    await this.readModel.rebuild();
+    return this.readModel.status();
+  }
+}

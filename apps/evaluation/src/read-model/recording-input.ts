@@ -1,0 +1,117 @@
+import type pg from 'pg';
+import type { FeedEvent, FeedHandler } from '@app/messaging';
+import { yuanToFen } from '@app/kernel';
+import { DistinctState, PROJECTED_EVENT_TYPES, STANDARD_INDICATORS, isMoney, projectEvent } from '@app/indicators';
+import type {
+  ContractSigned,
+  ContractTargetsAmended,
+  DistrictRegistered,
+  HouseholdArchived,
+  StationAreasRedrawn,
+  StationRegistered,
+} from '@app/recording';
+
+/**
+ * The evaluation's own indicator figures: the standard catalog's additive indicators (counts and sums)
+ * kept per community × day with the position of the event that changed them, so a cycle can read them
+ * as of its cut-off date and as of a log position. Distinct measures (建档户数) need the projection's
+ * occurrence state and are not kept here; the survey roll (households) is kept instead.
+ */
+export const EVALUATION_INDICATORS = STANDARD_INDICATORS.filter((d) => d.measure.type !== 'distinct');
+const MONEY = new Set(EVALUATION_INDICATORS.filter(isMoney).map((d) => d.code));
+
+const SETUP_TYPES = ['DistrictRegistered', 'StationRegistered', 'StationAreasRedrawn', 'ContractSigned', 'ContractTargetsAmended'];
+
+/** Targets in the indicator's unit of account: money in fen, like the changes. */
+const targetValue = (code: string, target: number | string): string =>
+  MONEY.has(code) ? yuanToFen(String(target), `target ${code}`).toString() : String(target);
+
+/**
+ * The recording events as the analytics feed delivers them (Kafka, or the PostgreSQL log on the
+ * embedded default): household ids arrive pseudonymised, so the survey roll holds pseudonyms, which
+ * is all an evaluator needs (保密尊重原则). Each event is applied once (de-duplicated by the feed).
+ */
+export const recordingFeed: FeedHandler = {
+  groupId: 'evaluation',
+  schema: 'evaluation',
+  types: [...new Set([...SETUP_TYPES, ...PROJECTED_EVENT_TYPES])],
+  async handle(event: FeedEvent, tx: pg.PoolClient): Promise<void> {
+    await apply(event, tx);
+    // The position the figures cover: every recording event up to it has been applied.
+    await tx.query('UPDATE evaluation.feed_position SET position = GREATEST(position, $1)', [event.position]);
+  },
+};
+
+async function apply(event: FeedEvent, tx: pg.PoolClient): Promise<void> {
+  const data = event.data as never;
+  switch (event.type) {
+    case 'DistrictRegistered': {
+      const { code, name } = data as DistrictRegistered['data'];
+      await tx.query('INSERT INTO evaluation.districts (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = excluded.name', [code, name]);
+      return;
+    }
+    case 'StationRegistered': {
+      const s = data as StationRegistered['data'];
+      await tx.query(
+        `INSERT INTO evaluation.stations (code, name, district, street, operator, areas, position) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, district = excluded.district, street = excluded.street,
+           operator = excluded.operator, areas = excluded.areas, position = excluded.position`,
+        [s.code, s.name, s.district, s.street, s.operator, JSON.stringify(s.areas), event.position],
+      );
+      return;
+    }
+    case 'StationAreasRedrawn': {
+      const { station, areas } = data as StationAreasRedrawn['data'];
+      await tx.query('UPDATE evaluation.stations SET areas = $2, position = $3 WHERE code = $1', [station, JSON.stringify(areas), event.position]);
+      return;
+    }
+    case 'ContractSigned': {
+      const c = data as ContractSigned['data'];
+      await tx.query(
+        `INSERT INTO evaluation.contracts (code, station, period_start, period_end, budget_yuan, position) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (code) DO NOTHING`,
+        [c.code, c.station, c.periodStart, c.periodEnd, c.budgetYuan, event.position],
+      );
+      await insertTargets(tx, c.code, c.targets, event.position);
+      return;
+    }
+    case 'ContractTargetsAmended': {
+      const a = data as ContractTargetsAmended['data'];
+      await insertTargets(tx, a.contract, a.targets, event.position);
+      return;
+    }
+  }
+  if (event.type === 'HouseholdArchived') {
+    const h = data as HouseholdArchived['data'];
+    await tx.query(
+      `INSERT INTO evaluation.households (station, household, community, archived_on, position) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT DO NOTHING`,
+      [h.station, h.household, h.community, h.occurredOn, event.position],
+    );
+  }
+  // Only additive measures are projected: the distinct state the projection asks for stays empty.
+  const changes = projectEvent(event, EVALUATION_INDICATORS, new DistinctState());
+  if (changes.length === 0) return;
+  await tx.query(
+    `INSERT INTO evaluation.indicator_changes (position, station, community, code, occurred_on, delta)
+     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::date[], $6::numeric[])`,
+    [
+      event.position,
+      changes.map((c) => c.station),
+      changes.map((c) => c.community),
+      changes.map((c) => c.code),
+      changes.map((c) => c.occurredOn),
+      changes.map((c) => c.delta.toString()),
+    ],
+  );
+}
+
+async function insertTargets(tx: pg.PoolClient, contract: string, targets: Record<string, number | string>, position: number): Promise<void> {
+  const entries = Object.entries(targets);
+  if (entries.length === 0) return;
+  await tx.query(
+    `INSERT INTO evaluation.contract_targets (contract, code, position, target)
+     SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::numeric[]) ON CONFLICT DO NOTHING`,
+    [contract, entries.map(([code]) => code), entries.map(() => position), entries.map(([code, target]) => targetValue(code, target))],
+  );
+}
