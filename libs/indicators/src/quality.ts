@@ -30,10 +30,10 @@ export interface QualityFindings {
 const DAY_MS = 86_400_000;
 const days = (from: LocalDate, to: LocalDate) => (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
 
-/** Contacts a level asks for in a period: the yearly frequency prorated by days, rounded up. */
+/** Contacts a level asks for in a period: the yearly frequency prorated by days (a calendar year of 365 or 366 days asks for exactly the yearly number). */
 export function requiredContacts(config: QualityConfig, riskLevel: number, from: LocalDate, to: LocalDate): number {
   const perYear = config.contactsPerYear[riskLevel] ?? 0;
-  return Math.ceil((perYear * days(from, to)) / 365 - 1e-9);
+  return Math.round((perYear * days(from, to)) / 365.25);
 }
 
 const isContact = (r: ServiceRecordBody): r is Extract<ServiceRecordBody, { kind: 'phone_contact' | 'home_visit' }> =>
@@ -44,7 +44,7 @@ const isEffective = (r: Extract<ServiceRecordBody, { kind: 'phone_contact' | 'ho
 /** Records in recording order; households are those archived by `to`, at their latest risk level by then. */
 export function findQualityIssues(records: readonly EffectiveRecord[], config: QualityConfig, from: LocalDate, to: LocalDate): QualityFindings {
   const households = new Map<string, { community: string; riskLevel: number; on: LocalDate }>();
-  const contacts = new Map<string, { effective: number; other: number }>();
+  const contacts = new Map<string, { community: string; effective: number; other: number }>();
   const sameDay = new Map<string, string[]>();
   const casesWithoutConsent: QualityFindings['casesWithoutConsent'] = [];
   for (const { recordId, body } of records) {
@@ -63,7 +63,7 @@ export function findQualityIssues(records: readonly EffectiveRecord[], config: Q
     const key = JSON.stringify([body.kind, body.worker, household, body.occurredOn]);
     sameDay.set(key, [...(sameDay.get(key) ?? []), recordId]);
     if (isContact(body)) {
-      const tally = contacts.get(household) ?? { effective: 0, other: 0 };
+      const tally = contacts.get(household) ?? { community: body.community, effective: 0, other: 0 };
       if (isEffective(body)) tally.effective += 1;
       else tally.other += 1;
       contacts.set(household, tally);
@@ -71,7 +71,7 @@ export function findQualityIssues(records: readonly EffectiveRecord[], config: Q
   }
   const findings: QualityFindings = { underContacted: [], onlyNonEffectiveContacts: [], probableDoubleCounts: [], casesWithoutConsent };
   for (const [household, { community, riskLevel }] of households) {
-    const tally = contacts.get(household) ?? { effective: 0, other: 0 };
+    const tally = contacts.get(household) ?? { community, effective: 0, other: 0 };
     const required = requiredContacts(config, riskLevel, from, to);
     if (tally.effective < required) {
       findings.underContacted.push({ household, community, riskLevel, required, effectiveContacts: tally.effective });
@@ -79,7 +79,7 @@ export function findQualityIssues(records: readonly EffectiveRecord[], config: Q
   }
   for (const [household, tally] of contacts) {
     if (tally.effective === 0 && tally.other > 0) {
-      findings.onlyNonEffectiveContacts.push({ household, community: households.get(household)?.community ?? '', contacts: tally.other });
+      findings.onlyNonEffectiveContacts.push({ household, community: households.get(household)?.community ?? tally.community, contacts: tally.other });
     }
   }
   for (const [key, ids] of sameDay) {
