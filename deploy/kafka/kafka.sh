@@ -71,8 +71,9 @@ group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 PROPS
   if [[ ! -f "$run/data/meta.properties" ]]; then
+    # A cluster id is 16 random bytes in base64url (what StorageTool random-uuid prints), without a JVM.
     local cluster
-    cluster="$(java_run kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
+    cluster="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
     java_run kafka.tools.StorageTool format -t "$cluster" -c "$run/server.properties" >"$run/format.log" 2>&1 \
       || { cat "$run/format.log" >&2; die "formatting storage failed"; }
   fi
