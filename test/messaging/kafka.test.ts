@@ -13,7 +13,12 @@ import {
   subscribeKafka,
   type FeedEvent,
   type FeedSubscription,
+  type IndicatorChange,
 } from '@app/messaging';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createBackofficeApp } from '../../apps/backoffice/src/bootstrap.js';
+import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
+import type { RelayOverview } from '../../apps/backoffice/src/relay/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { committedEvents, personEvent, writeConcurrently } from './support/events.js';
 import {
@@ -354,6 +359,89 @@ describeKafka('Kafka relay and feed (real broker)', () => {
         'SELECT station, array_agg(position ORDER BY seq) AS positions FROM consumer_test.seen GROUP BY station',
       );
       for (const { positions } of rows) expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    });
+  });
+
+  describe('the backoffice with KAFKA_BROKERS set', () => {
+    let db: TestDatabase;
+    let app: NestFastifyApplication;
+    let base: string;
+    const eventsTopic = uniqueName('test.bo-events');
+    const changesTopic = uniqueName('test.bo-changes');
+    const saved = { ...process.env };
+
+    const line = (id: string, kind: string, fields: Record<string, unknown>) => JSON.stringify({ id, kind, ...fields });
+    const at = { station: 'T1', community: 'c1', occurredOn: '2025-03-01', worker: 'W-社工甲' };
+    const secrets = ['HH-secret-1', 'HH-secret-2', 'V-secret-3', 'W-社工甲', '王秘密', '440111199001011234', '13912345678'];
+    const lines = [
+      line('d', 'district', { code: '440111', name: '白云区' }),
+      line('s', 'station', {
+        code: 'T1', name: '测试街社工服务站', district: '440111', street: '测试街', operator: '测试社工中心',
+        areas: [{ code: 'A1', name: '一片区', communities: [{ code: 'c1', name: '一社区' }, { code: 'c2', name: '二社区' }] }],
+      }),
+      line('k', 'contract', { code: 'T1-2025', station: 'T1', periodStart: '2025-01-01', periodEnd: '2025-12-31', budgetYuan: '2400000.00', targets: { phone_contacts: 10 } }),
+      line('p1', 'phone_contact', { ...at, household: 'HH-secret-1', effective: true }),
+      line('p2', 'phone_contact', { ...at, community: 'c2', household: 'HH-secret-2', effective: true }),
+      line('p3', 'phone_contact', { ...at, household: 'HH-secret-2', effective: false }),
+      line('h1', 'household_archived', {
+        ...at, household: 'HH-secret-1', persons: 2, category: 'elderly_alone', riskLevel: 5,
+        contact: { name: '王秘密', idNumber: '440111199001011234', phone: '13912345678' },
+      }),
+      line('v1', 'volunteer_registered', { ...at, volunteer: 'V-secret-3' }),
+    ].join('\n') + '\n';
+
+    beforeAll(async () => {
+      db = await createTestDatabase(backofficeMigrations);
+      Object.assign(process.env, {
+        KAFKA_BROKERS: BROKERS.join(','),
+        KAFKA_EVENTS_TOPIC: eventsTopic,
+        KAFKA_INDICATOR_CHANGES_TOPIC: changesTopic,
+        PSEUDONYM_KEYS: `440111:${Buffer.alloc(32, 7).toString('base64')}`,
+        INDICATOR_POLL_MS: '50',
+      });
+      app = await createBackofficeApp(db.pool);
+      await app.listen(0, '127.0.0.1');
+      base = await app.getUrl();
+    });
+    afterAll(async () => {
+      process.env = saved;
+      await app?.close();
+      await db?.drop();
+    });
+
+    const status = async () => (await (await fetch(`${base}/api/v1/relay/status`)).json()) as RelayOverview;
+
+    it('publishes recorded services and their indicator changes, and reports both relays caught up', async () => {
+      const imported = await fetch(`${base}/api/v1/imports`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines });
+      expect(((await imported.json()) as { rejected: unknown[] }).rejected).toEqual([]);
+      const changes = async () => Number((await db.pool.query('SELECT count(*) AS n FROM ind_changes')).rows[0].n);
+      await waitFor('indicator changes projected', async () => (await changes()) > 0);
+      await waitFor('both relays caught up', async () => {
+        const { relays } = await status();
+        return relays.length === 2 && relays.every((r) => r.lag === 0 && r.active);
+      });
+      const overview = await status();
+      expect(overview.enabled).toBe(true);
+      expect(overview.relays.map((r) => r.topic)).toEqual([eventsTopic, changesTopic]);
+
+      const kafka = kafkaClient();
+      const committed = await committedEvents(db.pool);
+      const events = await readTopic(kafka, eventsTopic, coversAll(committed.map((e) => e.eventId)));
+      expect(firstDeliveries(events).map((e) => e.eventId).sort()).toEqual(committed.map((e) => e.eventId).sort());
+      const bytes = Buffer.concat(events.map((m) => m.value)).toString('utf8');
+      expect(bytes).toContain('PhoneContactRecorded');
+      expect(secrets.filter((secret) => bytes.includes(secret))).toEqual([]);
+
+      const total = await changes();
+      const published = await readTopic(kafka, changesTopic, (m) => m.length >= total);
+      const values = published.map((m) => ({ key: m.key, ...(JSON.parse(m.value.toString('utf8')) as IndicatorChange) }));
+      expect(new Set(values.map((v) => v.changeId)).size).toBe(total);
+      values.forEach((v) => expect(v.key).toBe(v.scope));
+      const phoneDelta = (community: string) =>
+        values.filter((v) => v.indicator === 'phone_contacts' && v.scope === `community:T1/${community}`).reduce((sum, v) => sum + v.delta, 0);
+      expect([phoneDelta('c1'), phoneDelta('c2')]).toEqual([1, 1]);
+      const changeBytes = Buffer.concat(published.map((m) => m.value)).toString('utf8');
+      expect(secrets.filter((secret) => changeBytes.includes(secret))).toEqual([]);
     });
   });
 });

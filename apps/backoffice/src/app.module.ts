@@ -3,8 +3,9 @@ import { CqrsModule } from '@nestjs/cqrs';
 import type pg from 'pg';
 import { DatabaseModule, HealthModule } from '@app/platform';
 import { IndicatorsModule } from './indicators/index.js';
-import { RecordingModule } from './recording/recording.module.js';
+import { RecordingApiModule } from './recording/recording-api.module.js';
 import { ImportsModule } from './imports/imports.module.js';
+import { RelayModule } from './relay/index.js';
 
 /** The backoffice: takes commands (recording services) and answers queries (indicators). */
 @Module({})
@@ -12,7 +13,7 @@ export class BackofficeModule {
   static register(pool: pg.Pool): DynamicModule {
     return {
       module: BackofficeModule,
-      imports: [DatabaseModule.forPool(pool), CqrsModule.forRoot(), HealthModule, IndicatorsModule, RecordingModule, ImportsModule],
+      imports: [DatabaseModule.forPool(pool), CqrsModule.forRoot(), HealthModule, IndicatorsModule, RecordingApiModule, ImportsModule, RelayModule],
     };
   }
 }

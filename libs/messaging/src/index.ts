@@ -25,7 +25,7 @@
  * A handler failing `maxAttempts` times sends the event to the dead-letter topic `<topic>.dlq`
  * (Kafka) or the `<schema>.dead_letters` table (PostgreSQL), with the error, and moves on.
  */
-export { EVENTS_TOPIC, INDICATOR_CHANGES_TOPIC, type FeedEvent, type IndicatorChangeMessage } from './topics.js';
+export { EVENTS_TOPIC, INDICATOR_CHANGES_TOPIC, type FeedEvent, type IndicatorChange } from './topics.js';
 export type { FeedHandler, SubscribeOptions, FeedSubscription } from './consumer-api.js';
 export { subscribe, subscribeKafka, consumerMigrations, processEvent, type Outcome } from './consumer.js';
 export { KafkaRelay, eventLogSource, type RelaySource, type OutboxMessage, type RelayOptions, type RelayStatus } from './relay.js';

@@ -30,9 +30,31 @@ export interface FeedEvent {
   data: Record<string, unknown>;
 }
 
-/** Value of a message on `socialwork.indicator-changes.v1`; the key is the scope. */
-export interface IndicatorChangeMessage {
-  /** Unique and increasing per change (the source table's id): consumers de-duplicate by it. */
+/**
+ * Value of a message on `socialwork.indicator-changes.v1`: one change of an indicator total at the
+ * finest place (a community on a day). Totals of wider scopes (area, station, district, city) and
+ * periods are sums of these deltas. The key is `scope`.
+ */
+export interface IndicatorChange {
+  /** Unique and increasing per change: consumers de-duplicate by it. */
   changeId: number;
-  [field: string]: unknown;
+  /** Indicator code (RECORDS.md), e.g. `phone_contacts`. */
+  indicator: string;
+  /** Catalog entry and version computing it: a new version's changes arrive under its own id while it is built. */
+  definitionId: number;
+  definitionVersion: number;
+  /** `community:STATION/COMMUNITY` (the scope syntax of the indicator API). */
+  scope: string;
+  district: string;
+  station: string;
+  area: string | null;
+  community: string;
+  occurredOn: string;
+  /** Change of the total in the indicator's unit; money indicators in fen (1/100 yuan). */
+  delta: number;
+  /** The event that caused the change, its place in the log and its record. */
+  position: number;
+  eventId: string;
+  recordId: string;
+  recordedAt: string;
 }

@@ -1,0 +1,21 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from '@app/platform';
+import { RelayService, type RelayOverview } from './relay.service.js';
+
+@ApiTags('relay')
+@Controller('api/v1/relay')
+export class RelayController {
+  constructor(private readonly relay: RelayService) {}
+
+  /** Lag of the Kafka relays (counts only, no data): open like /health, for monitoring. */
+  @Public()
+  @Get('status')
+  @ApiOkResponse({
+    description:
+      '{ enabled, reason?, relays: [{ topic, running, active, position, head, lag, lastPublishedAt, lastError }] }; lag = rows committed in PostgreSQL and not yet acknowledged by Kafka',
+  })
+  status(): Promise<RelayOverview> {
+    return this.relay.overview();
+  }
+}
