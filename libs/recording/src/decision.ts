@@ -6,10 +6,13 @@ export interface StreamRef {
   type: string;
 }
 
-/** What a decider answers: one event for one stream, appended only if the stream is still at `expectedVersion`. */
+/**
+ * What a decider answers: one event for one stream, appended only if the stream is still at
+ * `expectedVersion` (`'any'`: the event depends on nothing in its stream).
+ */
 export interface Decision {
   stream: StreamRef;
-  expectedVersion: number;
+  expectedVersion: number | 'any';
   event: RecordingEvent;
   /** For the event metadata. */
   district?: string;

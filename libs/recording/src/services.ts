@@ -8,10 +8,13 @@
  * - `household-{station}/{household}`: 一户一档 archived once, then re-assessed (分级评估);
  * - `volunteer-{station}/{volunteer}`: registered once, made core (骨干);
  * - `team-{station}/{team}`: a volunteer team formed once;
- * - `service-{id}`: every other kind (电访, 探访, 活动, 外展, 资源链接 …) checks nothing beyond its own
- *   content and places, so it gets a stream of its own and never contends with anyone.
- * Ids chosen by senders are scoped by station. A correction goes to the corrected record's stream:
- * its state knows the record's effective content and the corrections already applied.
+ * - `services-{station}-{YYYY-MM}`: every other kind (电访, 探访, 活动, 外展, 资源链接 …). They check
+ *   nothing beyond their own content and places, so they are appended without a version check; a
+ *   stream per record would only cost a stream row per record on the import path. The month keeps
+ *   streams bounded.
+ * Ids chosen by senders are scoped by station. A correction goes to the corrected record's stream
+ * with an exact expected version; it is decided on the record's history (its event and the
+ * corrections of it), which for the shared `services-` streams is all that is loaded.
  */
 import { compareDates, invariant, isYuanString, type LocalDate } from '@app/kernel';
 import type { CorrectionRecord, ServiceKind, ServiceRecord, ServiceRecordBody } from './records.js';
@@ -32,10 +35,19 @@ const KEYED: Partial<Record<ServiceKind, { type: string; key: (r: ServiceRecordB
   volunteer_team_formed: { type: 'team', key: (r) => (r as ServiceRecordBody<'volunteer_team_formed'>).team },
 };
 
-/** The stream a service record (or its replacement, for the record `id`) belongs to. */
-export function serviceStreamOf(body: ServiceRecordBody, id: string): StreamRef {
+/** The stream a service record belongs to. */
+export function serviceStreamOf(body: ServiceRecordBody): StreamRef {
   const keyed = KEYED[body.kind];
-  return keyed ? { id: `${keyed.type}-${body.station}/${keyed.key(body)}`, type: keyed.type } : { id: `service-${id}`, type: 'service' };
+  return keyed
+    ? { id: `${keyed.type}-${body.station}/${keyed.key(body)}`, type: keyed.type }
+    : { id: `services-${body.station}-${body.occurredOn.slice(0, 7)}`, type: SHARED_STREAM_TYPE };
+}
+
+export const SHARED_STREAM_TYPE = 'services';
+
+/** What a replacement may not change: the stream for keyed kinds, the station for the others (a date may move months). */
+function identityOf(body: ServiceRecordBody): string {
+  return KEYED[body.kind] ? serviceStreamOf(body).id : body.station;
 }
 
 interface RecordEntry {
@@ -198,15 +210,16 @@ function checkHistory(body: ServiceRecordBody, state: ServiceStreamState): void 
   }
 }
 
-/** Decides a service record against the places and the state of `serviceStreamOf(record)`. */
+/** Decides a service record against the places and the state of `serviceStreamOf(record)` (none needed for shared streams). */
 export function decideService(record: ServiceRecord, places: Places, state: ServiceStreamState): Decision {
   const { id, ...body } = record;
+  const stream = serviceStreamOf(body as ServiceRecordBody);
   const station = checkServicePlace(places, body);
   checkContent(body as ServiceRecordBody);
   checkHistory(body as ServiceRecordBody, state);
   return {
-    stream: serviceStreamOf(body as ServiceRecordBody, id),
-    expectedVersion: state.version,
+    stream,
+    expectedVersion: stream.type === SHARED_STREAM_TYPE ? 'any' : state.version,
     district: station.district,
     station: station.code,
     event: { type: SERVICE_EVENT_TYPE[body.kind], data: { recordId: id, ...stripKind(body as ServiceRecordBody) } } as RecordingEvent,
@@ -249,7 +262,7 @@ export function decideCorrection(record: CorrectionRecord, places: Places, strea
     if (replacement.kind !== entry.original.kind) {
       throw invariant('replacement_kind_mismatch', `a ${entry.original.kind} record is replaced by a ${entry.original.kind}, not a ${replacement.kind}`);
     }
-    if (serviceStreamOf(replacement, base).id !== stream.id) {
+    if (identityOf(replacement) !== identityOf(entry.original)) {
       throw invariant('replacement_moves_record', `a replacement keeps the record's station and its case, group, household, volunteer or team`);
     }
     checkServicePlace(places, replacement);

@@ -22,6 +22,7 @@ import {
   isServiceKind,
   isServiceStreamEvent,
   serviceStreamOf,
+  SHARED_STREAM_TYPE,
   type AnyRecord,
   type Decision,
   type Places,
@@ -57,13 +58,6 @@ export const recordEventId = (recordId: string): string => deterministicUuid('so
 const CHUNK = 5000;
 /** Without a transaction of the caller's, a chunk that lost a race is decided again from fresh state. */
 const ATTEMPTS = 5;
-
-interface StoredRecord {
-  position: number;
-  streamId: string;
-  type: string;
-  hash: string | null;
-}
 
 const isSetupRecord = (record: AnyRecord): record is SetupRecord => (SETUP_KINDS as readonly string[]).includes(record.kind);
 
@@ -116,19 +110,35 @@ function lostRace(error: unknown): boolean {
 
 type Pending = { index: number; request: AppendRequest } | { index: number; sameAs: number };
 
+interface StoredRow {
+  event_id: string;
+  position: number;
+  stream_id: string;
+  type: string;
+  hash: string | null;
+  record_id: string;
+  base: string | null;
+}
+
 /** One chunk, decided once: loads, decides in order, appends. */
 class ChunkDecision {
   private readonly outcomes: (RecordOutcome | undefined)[];
   private readonly hashes: string[];
   private readonly eventIds: string[];
-  private stored = new Map<string, StoredRecord>();
-  private states = new Map<string, ServiceStreamState>();
-  /** Stream of each record accepted in this chunk (a later correction may name it). */
-  private readonly streamOfRecord = new Map<string, StreamRef>();
+  private stored = new Map<string, StoredRow>();
+  /** Whole states of keyed streams (case, group, household, volunteer, team). */
+  private readonly states = new Map<string, ServiceStreamState>();
+  /** Records of shared `services-` streams: base record id → its event and its corrections. */
+  private readonly histories = new Map<string, { type: string; data: unknown }[]>();
+  /** Versions of shared streams, for the exact expected version a correction appends with. */
+  private readonly versions = new Map<string, number>();
+  /** Stream and base record of each record accepted in this chunk (a later correction may name it). */
+  private readonly accepted = new Map<string, { stream: StreamRef; base: string }>();
   private places!: Places;
   private refreshed = false;
   private readonly localSetup: SetupEvent[] = [];
   private readonly db: pg.Pool | pg.PoolClient;
+  private readonly hasCorrections: boolean;
 
   constructor(
     private readonly records: AnyRecord[],
@@ -141,15 +151,16 @@ class ChunkDecision {
     this.outcomes = new Array(records.length);
     this.hashes = records.map((r) => contentHash(r));
     this.eventIds = records.map((r) => recordEventId(r.id));
+    this.hasCorrections = records.some((r) => r.kind === 'correction');
   }
 
   async run(store: PgEventStore): Promise<RecordOutcome[]> {
     await this.load();
     const pending: Pending[] = [];
-    const accepted = new Map<string, number>(); // record id → index, for repeats inside the chunk
+    const firstIndex = new Map<string, number>(); // record id → index of its accepted occurrence in this chunk
     for (let index = 0; index < this.records.length; index++) {
       const record = this.records[index]!;
-      const earlier = accepted.get(record.id);
+      const earlier = firstIndex.get(record.id);
       if (earlier !== undefined) {
         if (this.hashes[earlier] === this.hashes[index]) pending.push({ index, sameAs: earlier });
         else this.outcomes[index] = { status: 'rejected', error: idConflict(record.id) };
@@ -164,7 +175,7 @@ class ChunkDecision {
         const decision = await this.decide(record);
         this.apply(record, decision);
         pending.push({ index, request: this.requestFor(index, decision) });
-        accepted.set(record.id, index);
+        firstIndex.set(record.id, index);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         this.outcomes[index] = { status: 'rejected', error };
@@ -180,38 +191,81 @@ class ChunkDecision {
       : { status: 'rejected', error: idConflict(recordId) };
   }
 
-  /** Records already stored (this chunk's ids and the ids corrections name), and the streams to decide against. */
+  /**
+   * Three reads at most: the records already stored (this chunk's ids and the ids corrections
+   * name), the keyed streams the chunk touches, and — only when it holds corrections — the shared
+   * streams' versions and the histories of the records corrected there.
+   */
   private async load(): Promise<void> {
     const wanted = new Set(this.eventIds);
     for (const record of this.records) if (record.kind === 'correction') wanted.add(recordEventId(record.corrects));
     const [{ rows }, places] = await Promise.all([
-      this.db.query<{ event_id: string; position: number; stream_id: string; type: string; hash: string | null }>(
-        `SELECT event_id, position, stream_id, type, metadata->>'contentHash' AS hash FROM es_events WHERE event_id = ANY($1::uuid[])`,
+      this.db.query<StoredRow>(
+        `SELECT event_id, position, stream_id, type, metadata->>'contentHash' AS hash, metadata->>'recordId' AS record_id,
+                CASE WHEN type = 'RecordCorrected' THEN data->>'base' END AS base
+           FROM es_events WHERE event_id = ANY($1::uuid[])`,
         [[...wanted]],
       ),
       this.directory.current(this.tx),
     ]);
     this.places = places;
-    this.stored = new Map(rows.map((r) => [r.event_id, { position: r.position, streamId: r.stream_id, type: r.type, hash: r.hash }]));
-    const streams = new Set<string>();
+    this.stored = new Map(rows.map((r) => [r.event_id, r]));
+
+    const keyed = new Set<string>();
+    const shared = new Set<string>();
+    const sharedBases = new Set<string>();
     this.records.forEach((record, index) => {
       if (this.stored.has(this.eventIds[index]!)) return;
       if (record.kind === 'correction') {
         const target = this.stored.get(recordEventId(record.corrects));
-        if (target && isServiceStreamEvent(target.type)) streams.add(target.streamId);
+        if (!target || !isServiceStreamEvent(target.type)) return;
+        if (target.stream_id.startsWith(`${SHARED_STREAM_TYPE}-`)) {
+          shared.add(target.stream_id);
+          sharedBases.add(target.base ?? target.record_id);
+        } else keyed.add(target.stream_id);
       } else if (isServiceKind(record.kind)) {
-        const stream = serviceStreamOf(record as ServiceRecordBody, record.id);
-        if (stream.type !== 'service') streams.add(stream.id);
+        const stream = serviceStreamOf(record as ServiceRecordBody);
+        (stream.type === SHARED_STREAM_TYPE ? shared : keyed).add(stream.id);
       }
     });
-    if (streams.size === 0) return;
-    const { rows: events } = await this.db.query<{ stream_id: string; type: string; data: unknown }>(
+    await Promise.all([
+      keyed.size > 0 && this.loadKeyed([...keyed]),
+      this.hasCorrections && shared.size > 0 && this.loadShared([...shared], [...sharedBases]),
+    ]);
+  }
+
+  private async loadKeyed(streams: string[]): Promise<void> {
+    const { rows } = await this.db.query<{ stream_id: string; type: string; data: unknown }>(
       'SELECT stream_id, type, data FROM es_events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, stream_version',
-      [[...streams]],
+      [streams],
     );
-    for (const event of events) {
+    for (const event of rows) {
       this.states.set(event.stream_id, evolveServiceStream(this.states.get(event.stream_id) ?? emptyServiceStream(), event));
     }
+  }
+
+  private async loadShared(streams: string[], bases: string[]): Promise<void> {
+    const [{ rows: versions }, { rows: events }] = await Promise.all([
+      this.db.query<{ stream_id: string; version: number }>('SELECT stream_id, version FROM es_streams WHERE stream_id = ANY($1::text[])', [
+        streams,
+      ]),
+      bases.length === 0
+        ? { rows: [] }
+        : this.db.query<{ type: string; data: { recordId: string; base?: string } }>(
+            `SELECT type, data FROM es_events
+              WHERE stream_id = ANY($1::text[]) AND (metadata->>'recordId' = ANY($2::text[]) OR data->>'base' = ANY($2::text[]))
+              ORDER BY position`,
+            [streams, bases],
+          ),
+    ]);
+    for (const { stream_id, version } of versions) this.versions.set(stream_id, version);
+    for (const event of events) this.historyOf(event.data.base ?? event.data.recordId).push(event);
+  }
+
+  private historyOf(base: string): { type: string; data: unknown }[] {
+    let history = this.histories.get(base);
+    if (!history) this.histories.set(base, (history = []));
+    return history;
   }
 
   /** Decides against the places as known; a record naming a place we have not seen yet gets one reload. */
@@ -230,22 +284,30 @@ class ChunkDecision {
   private decideWith(record: AnyRecord): Decision {
     if (isSetupRecord(record)) return decideSetup(record, this.places);
     if (record.kind === 'correction') {
-      const stream = this.correctedStream(record.corrects);
-      return decideCorrection(record, this.places, stream, this.states.get(stream.id) ?? emptyServiceStream());
+      const { stream, base } = this.corrected(record.corrects);
+      return decideCorrection(record, this.places, stream, this.stateFor(stream, base));
     }
-    const stream = serviceStreamOf(record as ServiceRecordBody, record.id);
+    const stream = serviceStreamOf(record as ServiceRecordBody);
     return decideService(record, this.places, this.states.get(stream.id) ?? emptyServiceStream());
   }
 
-  private correctedStream(corrects: string): StreamRef {
-    const local = this.streamOfRecord.get(corrects);
+  private stateFor(stream: StreamRef, base: string): ServiceStreamState {
+    if (stream.type !== SHARED_STREAM_TYPE) return this.states.get(stream.id) ?? emptyServiceStream();
+    const history = (this.histories.get(base) ?? []).reduce(evolveServiceStream, emptyServiceStream());
+    return { ...history, version: this.versions.get(stream.id) ?? 0 };
+  }
+
+  /** The stream and base record of what a correction names: from this chunk, or as stored. */
+  private corrected(corrects: string): { stream: StreamRef; base: string } {
+    const local = this.accepted.get(corrects);
     if (local) return local;
     const stored = this.stored.get(recordEventId(corrects));
     if (!stored) throw invariant('unknown_record', `no service record or correction "${corrects}" to correct`);
     if (!isServiceStreamEvent(stored.type)) {
       throw invariant('not_a_service_record', `record "${corrects}" is a ${stored.type} (setup): corrections apply to service records`);
     }
-    return { id: stored.streamId, type: stored.streamId.slice(0, stored.streamId.indexOf('-')) };
+    const type = stored.stream_id.slice(0, stored.stream_id.indexOf('-'));
+    return { stream: { id: stored.stream_id, type }, base: stored.base ?? stored.record_id };
   }
 
   private apply(record: AnyRecord, decision: Decision): void {
@@ -255,9 +317,16 @@ class ChunkDecision {
       this.places = evolvePlaces(this.places, event);
       return;
     }
-    const id = decision.stream.id;
-    this.states.set(id, evolveServiceStream(this.states.get(id) ?? emptyServiceStream(), decision.event));
-    this.streamOfRecord.set(record.id, decision.stream);
+    const { stream, event } = decision;
+    const base = event.type === 'RecordCorrected' ? event.data.base : record.id;
+    this.accepted.set(record.id, { stream, base });
+    if (stream.type === SHARED_STREAM_TYPE) {
+      this.versions.set(stream.id, (this.versions.get(stream.id) ?? 0) + 1);
+      // Histories are only read by corrections: plain records of a chunk without any are not kept.
+      if (this.hasCorrections) this.historyOf(base).push(event);
+    } else {
+      this.states.set(stream.id, evolveServiceStream(this.states.get(stream.id) ?? emptyServiceStream(), event));
+    }
   }
 
   private requestFor(index: number, decision: Decision): AppendRequest {
@@ -276,12 +345,8 @@ class ChunkDecision {
         station: decision.station,
       },
     };
-    return {
-      streamId: decision.stream.id,
-      streamType: decision.stream.type,
-      expectedVersion: decision.expectedVersion === 0 ? 'no_stream' : decision.expectedVersion,
-      events: [newEvent],
-    };
+    const expected = decision.expectedVersion;
+    return { streamId: decision.stream.id, streamType: decision.stream.type, expectedVersion: expected === 0 ? 'no_stream' : expected, events: [newEvent] };
   }
 
   /**
@@ -289,9 +354,8 @@ class ChunkDecision {
    * commits); more go through the COPY path in one transaction (the caller's, or their own).
    */
   private async append(store: PgEventStore, pending: Pending[]): Promise<void> {
-    const tx = this.tx;
     const appends = pending.filter((p): p is { index: number; request: AppendRequest } => 'request' in p);
-    if (appends.length === 1 && !tx) {
+    if (appends.length === 1 && !this.tx) {
       const [{ index, request }] = appends as [{ index: number; request: AppendRequest }];
       const result = await store.append(request);
       this.outcomes[index] =
@@ -301,7 +365,7 @@ class ChunkDecision {
     } else if (appends.length > 0) {
       const { first } = await store.appendBulk(
         appends.map((a) => a.request),
-        tx,
+        this.tx,
       );
       appends.forEach((a, k) => (this.outcomes[a.index] = { status: 'accepted', position: first + k }));
     }

@@ -1,0 +1,86 @@
+import { Body, Controller, Headers, Inject, Post, Res, type PipeTransform, type Type } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { invalid } from '@app/kernel';
+import type { AnyRecord, RecordKind } from '@app/recording';
+import { RECORD_DTOS } from './record.dto.js';
+import { RECORD_COMMANDS, commandFor } from './commands.js';
+import type { RecordOutcome } from './recording.service.js';
+import { validateRecord } from './validate-record.js';
+
+export class RecordedDto {
+  @ApiProperty({ enum: ['accepted', 'duplicate'], description: 'accepted (201), or duplicate (200): this id was recorded with the same content before' })
+  status!: 'accepted' | 'duplicate';
+  @ApiProperty({ description: "the record's event position in the global log" })
+  position!: number;
+}
+
+/** The body of `POST /api/v1/records/{kind}`: the kind's record; `kind` may be omitted (the path names it). */
+class RecordBodyPipe implements PipeTransform<unknown, AnyRecord> {
+  constructor(private readonly kind: RecordKind) {}
+
+  transform(body: unknown): AnyRecord {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('invalid_record', 'the body must be a JSON object');
+    const sent = (body as { kind?: unknown }).kind;
+    if (sent !== undefined && sent !== this.kind) {
+      throw invalid('kind_mismatch', `kind must be ${this.kind} on this path (or omitted), got ${JSON.stringify(sent)}`);
+    }
+    const result = validateRecord({ ...body, kind: this.kind });
+    if (!result.ok) throw invalid('invalid_record', result.reason);
+    return result.record;
+  }
+}
+
+/**
+ * `POST /api/v1/records/{kind}` for each record kind of RECORDS.md (the same kind names as the
+ * import), each documented with its own DTO. Headers: `x-actor` (who records; `anonymous` until
+ * access control arrives) and `x-correlation-id`.
+ */
+function recordController(kind: RecordKind): Type {
+  const command = RECORD_COMMANDS[kind];
+
+  @ApiTags('records (记录)')
+  @Controller('api/v1/records')
+  class KindController {
+    constructor(@Inject(CommandBus) private readonly commands: CommandBus) {}
+
+    @Post(kind)
+    @ApiOperation({ operationId: command.name, summary: command.summary })
+    @ApiBody({ type: RECORD_DTOS[kind] })
+    @ApiHeader({ name: 'x-actor', required: false, description: 'who records (until access control: free text, default anonymous)' })
+    @ApiHeader({ name: 'x-correlation-id', required: false })
+    @ApiCreatedResponse({ type: RecordedDto, description: 'recorded' })
+    @ApiOkResponse({ type: RecordedDto, description: 'duplicate: the same id with the same content was recorded before; nothing changed' })
+    @ApiBadRequestResponse({ description: 'malformed record: the reason names the field and the rule' })
+    @ApiConflictResponse({ description: 'the id was used before for other content' })
+    @ApiUnprocessableEntityResponse({ description: 'a domain rule refused it: `code` names the rule (e.g. consent_after_opening, case_not_open)' })
+    async record(
+      @Body(new RecordBodyPipe(kind)) record: AnyRecord,
+      @Headers('x-actor') actor: string | undefined,
+      @Headers('x-correlation-id') correlationId: string | undefined,
+      @Res() reply: FastifyReply,
+    ): Promise<void> {
+      const outcome = await this.commands.execute<InstanceType<ReturnType<typeof commandFor>>, RecordOutcome>(
+        new (commandFor(kind))(record, { actor: actor?.trim() || 'anonymous', correlationId }),
+      );
+      if (outcome.status === 'rejected') throw outcome.error;
+      await reply.status(outcome.status === 'accepted' ? 201 : 200).send({ status: outcome.status, position: outcome.position });
+    }
+  }
+  Object.defineProperty(KindController, 'name', { value: `${command.name}Controller` });
+  return KindController;
+}
+
+export const recordControllers = (Object.keys(RECORD_DTOS) as RecordKind[]).map(recordController);
