@@ -90,7 +90,7 @@ export function renderReportMarkdown(state: CycleState): string {
     '',
     `## 一、${kind}评估背景`,
     '',
-    `${subject.evaluator}组织 ${Object.keys(state.evaluators).length} 位评估专家对${station.name}开展${kind}评估，通过听取介绍、实地观察、查阅资料、服务访谈、机构运营访谈、服务对象满意度调查和总结反馈等形式，对项目管理、服务开展情况以及项目成效进行评估。`,
+    `${subject.evaluator}组织 ${Object.values(state.evaluators).filter((e) => !e.recused).length} 位评估专家对${station.name}开展${kind}评估，通过听取介绍、实地观察、查阅资料、服务访谈、机构运营访谈、服务对象满意度调查和总结反馈等形式，对项目管理、服务开展情况以及项目成效进行评估。`,
     '',
     '### （一）评估阶段',
     '',

@@ -97,10 +97,18 @@ export class ReadModel implements OnApplicationBootstrap, OnApplicationShutdown 
     return rows[0]?.position ?? 0;
   }
 
-  /** How far the read model has read: recording figures and cycle events against the log's head. */
-  async status(): Promise<{ head: number; recording: number; cycles: number }> {
-    const [head, recording, cycles] = await Promise.all([this.store.headPosition(), this.recordingPosition(), readCheckpoint(this.pool, cycleInput.name)]);
-    return { head, recording, cycles };
+  /** How far the read model has read, against the last event of each kind it reads (an operations check). */
+  async status(): Promise<{ head: number; recording: number; recordingHead: number; cycles: number; cyclesHead: number }> {
+    const last = async (types: readonly string[]) =>
+      (await this.pool.query<{ p: number | null }>('SELECT max(position) AS p FROM es_events WHERE type = ANY($1::text[])', [types])).rows[0]!.p ?? 0;
+    const [head, recording, recordingHead, cycles, cyclesHead] = await Promise.all([
+      this.store.headPosition(),
+      this.recordingPosition(),
+      last(recordingFeed.types!),
+      readCheckpoint(this.pool, cycleInput.name),
+      last(cycleInput.types),
+    ]);
+    return { head, recording, recordingHead, cycles, cyclesHead };
   }
 
   async station(code: string): Promise<StationRow> {

@@ -36,19 +36,21 @@ export const recordingFeed: FeedHandler = {
   schema: 'evaluation',
   types: [...new Set([...SETUP_TYPES, ...PROJECTED_EVENT_TYPES])],
   async handle(event: FeedEvent, tx: pg.PoolClient): Promise<void> {
-    await apply(event, tx);
     // The position the figures cover: every recording event up to it has been applied.
-    await tx.query('UPDATE evaluation.feed_position SET position = GREATEST(position, $1)', [event.position]);
+    if (!(await apply(event, tx))) await tx.query(MOVE_POSITION, [event.position]);
   },
 };
 
-async function apply(event: FeedEvent, tx: pg.PoolClient): Promise<void> {
+const MOVE_POSITION = 'UPDATE evaluation.feed_position SET position = GREATEST(position, $1)';
+
+/** Applies one event; true when it also moved the feed position (saving a round trip per service event). */
+async function apply(event: FeedEvent, tx: pg.PoolClient): Promise<boolean> {
   const data = event.data as never;
   switch (event.type) {
     case 'DistrictRegistered': {
       const { code, name } = data as DistrictRegistered['data'];
       await tx.query('INSERT INTO evaluation.districts (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = excluded.name', [code, name]);
-      return;
+      return false;
     }
     case 'StationRegistered': {
       const s = data as StationRegistered['data'];
@@ -58,12 +60,12 @@ async function apply(event: FeedEvent, tx: pg.PoolClient): Promise<void> {
            operator = excluded.operator, areas = excluded.areas, position = excluded.position`,
         [s.code, s.name, s.district, s.street, s.operator, JSON.stringify(s.areas), event.position],
       );
-      return;
+      return false;
     }
     case 'StationAreasRedrawn': {
       const { station, areas } = data as StationAreasRedrawn['data'];
       await tx.query('UPDATE evaluation.stations SET areas = $2, position = $3 WHERE code = $1', [station, JSON.stringify(areas), event.position]);
-      return;
+      return false;
     }
     case 'ContractSigned': {
       const c = data as ContractSigned['data'];
@@ -73,12 +75,12 @@ async function apply(event: FeedEvent, tx: pg.PoolClient): Promise<void> {
         [c.code, c.station, c.periodStart, c.periodEnd, c.budgetYuan, event.position],
       );
       await insertTargets(tx, c.code, c.targets, event.position);
-      return;
+      return false;
     }
     case 'ContractTargetsAmended': {
       const a = data as ContractTargetsAmended['data'];
       await insertTargets(tx, a.contract, a.targets, event.position);
-      return;
+      return false;
     }
   }
   if (event.type === 'HouseholdArchived') {
@@ -91,9 +93,10 @@ async function apply(event: FeedEvent, tx: pg.PoolClient): Promise<void> {
   }
   // Only additive measures are projected: the distinct state the projection asks for stays empty.
   const changes = projectEvent(event, EVALUATION_INDICATORS, new DistinctState());
-  if (changes.length === 0) return;
+  if (changes.length === 0) return false;
   await tx.query(
-    `INSERT INTO evaluation.indicator_changes (position, station, community, code, occurred_on, delta)
+    `WITH moved AS (${MOVE_POSITION})
+     INSERT INTO evaluation.indicator_changes (position, station, community, code, occurred_on, delta)
      SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::date[], $6::numeric[])`,
     [
       event.position,
@@ -104,6 +107,7 @@ async function apply(event: FeedEvent, tx: pg.PoolClient): Promise<void> {
       changes.map((c) => c.delta.toString()),
     ],
   );
+  return true;
 }
 
 async function insertTargets(tx: pg.PoolClient, contract: string, targets: Record<string, number | string>, position: number): Promise<void> {
