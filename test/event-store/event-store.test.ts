@@ -81,6 +81,33 @@ describe('PostgreSQL event store', () => {
     expect(await store.readStream(stream)).toHaveLength(1);
   });
 
+  it('treats an append as a duplicate when any of its event ids is stored, naming the stored event', async () => {
+    const stored = request(`thing-${randomUUID()}`, 'no_stream');
+    await store.append(stored);
+    const stream = `thing-${randomUUID()}`;
+    const mixed = request(stream, 'no_stream', 3);
+    mixed.events[1] = { ...mixed.events[1]!, eventId: stored.events[0]!.eventId };
+    expect(await store.append(mixed)).toMatchObject({ status: 'duplicate', eventId: stored.events[0]!.eventId });
+    expect(await store.readStream(stream)).toHaveLength(0);
+  });
+
+  it('commits the appends of 8 concurrent writers together: one transaction per round of the 8', async () => {
+    const rounds = 10;
+    const prefix = `shared-${randomUUID()}`;
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, w) => {
+        for (let i = 0; i < rounds; i++) await store.append(request(`${prefix}-${w}`, i === 0 ? 'no_stream' : i));
+      }),
+    );
+    const { rows } = await db.pool.query<{ events: number; commits: number }>(
+      'SELECT count(*)::int AS events, count(DISTINCT xmin::text)::int AS commits FROM es_events WHERE stream_id LIKE $1',
+      [`${prefix}-%`],
+    );
+    expect(rows[0]!.events).toBe(8 * rounds);
+    // The first caller starts a commit alone, the other 7 share the next; from then on all 8 share each.
+    expect(rows[0]!.commits).toBeLessThanOrEqual(rounds + 2);
+  });
+
   it.each([
     ['a type that is not a PascalCase name', { type: 'thing-happened' }],
     ['an event id that is not a UUID', { eventId: 'not-a-uuid' }],

@@ -100,4 +100,64 @@ BEGIN
 END $$;
 `,
   },
+  {
+    // The duplicate check of 0001 let the planner walk es_events in position order and test every row
+    // (the plan plpgsql caches while the table is young and its statistics say "empty"): each append
+    // then cost a scan of the whole log. Looking each event id up on its own index keeps it O(events).
+    id: '0002_event_store_duplicate_lookup',
+    sql: `
+CREATE OR REPLACE FUNCTION es_append(p_appends jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  a          jsonb;
+  results    jsonb := '[]'::jsonb;
+  current_v  bigint;
+  expected   jsonb;
+  dup        record;
+  now_ts     timestamptz;
+  positions  bigint[];
+  appended   boolean := false;
+BEGIN
+  PERFORM pg_advisory_xact_lock(${APPEND_LOCK});
+  now_ts := clock_timestamp();
+  FOR a IN SELECT value FROM jsonb_array_elements(p_appends) LOOP
+    -- LIMIT keeps the lateral lookup from being flattened into a join the planner may turn around.
+    SELECT e.position, e.event_id, e.hash INTO dup
+      FROM jsonb_array_elements(a->'events') x
+      CROSS JOIN LATERAL (
+        SELECT s.position, s.event_id, s.metadata->>'contentHash' AS hash
+          FROM es_events s WHERE s.event_id = (x->>'eventId')::uuid LIMIT 1) e
+     ORDER BY e.position LIMIT 1;
+    IF FOUND THEN
+      results := results || jsonb_build_array(jsonb_build_object(
+        'status', 'duplicate', 'eventId', dup.event_id, 'position', dup.position, 'contentHash', dup.hash));
+      CONTINUE;
+    END IF;
+    SELECT s.version INTO current_v FROM es_streams s WHERE s.stream_id = a->>'streamId';
+    current_v := coalesce(current_v, 0);
+    expected := a->'expectedVersion';
+    IF (expected = '"no_stream"'::jsonb AND current_v <> 0)
+       OR (jsonb_typeof(expected) = 'number' AND current_v <> (expected #>> '{}')::bigint) THEN
+      results := results || jsonb_build_array(jsonb_build_object('status', 'conflict', 'actual', current_v));
+      CONTINUE;
+    END IF;
+    WITH ins AS (
+      INSERT INTO es_events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
+      SELECT nextval('es_position'), (x.e->>'eventId')::uuid, a->>'streamId', current_v + x.ord, x.e->>'type',
+             coalesce((x.e->>'schemaVersion')::int, 1), x.e->'data', x.e->'metadata', now_ts
+        FROM (SELECT e, ord FROM jsonb_array_elements(a->'events') WITH ORDINALITY AS t(e, ord) ORDER BY ord) x
+      RETURNING position
+    )
+    SELECT array_agg(position ORDER BY position) INTO positions FROM ins;
+    INSERT INTO es_streams (stream_id, stream_type, version)
+    VALUES (a->>'streamId', a->>'streamType', current_v + jsonb_array_length(a->'events'))
+    ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version;
+    results := results || jsonb_build_array(jsonb_build_object(
+      'status', 'appended', 'nextVersion', current_v + jsonb_array_length(a->'events'), 'positions', to_jsonb(positions)));
+    appended := true;
+  END LOOP;
+  IF appended THEN PERFORM pg_notify('${APPENDED_CHANNEL}', ''); END IF;
+  RETURN results;
+END $$;
+`,
+  },
 ];
