@@ -1,0 +1,23 @@
+import { eventStoreBench } from './event-store.bench.js';
+
+/**
+ * Named benchmarks: `npm run bench` runs them all, `npm run bench -- NAME...` the named ones.
+ * A new benchmark is one line here. Sizes follow BENCH_SCALE; the server is BENCH_DATABASE_URL.
+ */
+const benchmarks: Record<string, () => Promise<void>> = {
+  'event-store': eventStoreBench,
+};
+
+async function main(names: string[]): Promise<void> {
+  const unknown = names.filter((name) => !(name in benchmarks));
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(benchmarks).join(', ')}`);
+  for (const name of names.length > 0 ? names : Object.keys(benchmarks)) {
+    console.log(`\n== ${name}`);
+    await benchmarks[name]!();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
