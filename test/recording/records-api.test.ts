@@ -245,9 +245,9 @@ describe('recording REST API (POST /api/v1/records/{kind})', () => {
     it.each([
       ['an unknown field', at('b-1', { effective: true, mood: 'happy' }), /mood/],
       ['a wrong type', at('b-2', { effective: 'yes' }), /effective must be a boolean/],
-      ['a missing field', { id: 'b-3', station: 'SYL', community: 'SLQ', occurredOn: '2024-09-02', effective: true }, /worker/],
+      ['a missing field', { id: 'b-3', station: 'SYL', community: 'SLQ', occurredOn: '2024-09-02', effective: true }, /^worker is required$/],
       ['a date that is not on the calendar', at('b-4', { occurredOn: '2025-02-30', effective: true }), /occurredOn must be a real calendar date/],
-      ['a missing id', { ...at('x', { effective: true }), id: undefined }, /id/],
+      ['a missing id', { ...at('x', { effective: true }), id: undefined }, /^id is required$/],
     ])('refuses %s', async (_name, body, reason) => {
       const response = await post('phone_contact', body);
       expect(response).toMatchObject({ status: 400, body: { code: 'invalid_record' } });

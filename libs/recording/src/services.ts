@@ -110,9 +110,9 @@ function effectiveDateOf(state: ServiceStreamState, kind: ServiceKind): LocalDat
 }
 
 function checkCount(value: number | undefined, field: string, min = 0): void {
-  if (value !== undefined && !(Number.isInteger(value) && value >= min)) {
-    throw invariant(min > 0 ? 'count_below_minimum' : 'negative_count', `${field} must be a whole number ≥ ${min}, got ${value}`);
-  }
+  if (value === undefined) return;
+  if (!Number.isInteger(value)) throw invariant('count_not_whole', `${field} counts persons or items: a whole number, got ${value}`);
+  if (value < min) throw invariant(min > 0 ? 'count_below_minimum' : 'negative_count', `${field} must be ≥ ${min}, got ${value}`);
 }
 
 /** Rules a record satisfies on its own (a replacement too): counts, money, dates, levels. */

@@ -38,7 +38,7 @@ function reasonsFor(input: Record<string, unknown>, prefix: string): string[] {
   }
   const dto = RECORD_DTOS[input.kind] as Dto;
   if (passes(dto, input)) return [];
-  return flatten(validateSync(plainToInstance(dto, input), OPTIONS), prefix);
+  return flatten(validateSync(plainToInstance(dto, input), OPTIONS), prefix, input);
 }
 
 /** A replacement is a whole record of a service kind, without an id: it keeps the corrected record's. */
@@ -54,13 +54,17 @@ function replacementReasons(input: Record<string, unknown>): string[] {
   return reasonsFor({ ...replacement, id: input.corrects }, 'replacement.');
 }
 
-function flatten(errors: ValidationError[], prefix: string): string[] {
+/** class-validator's errors as "path: rule" texts; a field that is absent is said to be required. */
+function flatten(errors: ValidationError[], prefix: string, object: Record<string, unknown> | undefined = undefined): string[] {
   return errors.flatMap((error) => {
     const path = `${prefix}${error.property}`;
+    const value = object?.[error.property];
+    if (object && value === undefined && !error.children?.length) return [`${path} is required`];
     const own = Object.values(error.constraints ?? {}).map((message) =>
       message.startsWith(error.property) ? `${prefix}${message}` : `${path}: ${message}`,
     );
-    return [...own, ...flatten(error.children ?? [], `${path}.`)];
+    const child = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+    return [...own, ...flatten(error.children ?? [], `${path}.`, child)];
   });
 }
 
