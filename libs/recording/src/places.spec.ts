@@ -1,4 +1,4 @@
-import { DomainError } from '@app/kernel';
+import { refusal } from './refusal.spec-helper.js';
 import { checkServicePlace, decideSetup, emptyPlaces, evolvePlaces, type Places } from './places.js';
 import type { SetupEvent } from './events.js';
 import type { SetupRecord } from './records.js';
@@ -33,15 +33,6 @@ function given(...records: SetupRecord[]): Places {
   return records.reduce((places, record) => evolvePlaces(places, decideSetup(record, places).event as SetupEvent), emptyPlaces());
 }
 
-function refusal(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('setup decider', () => {
   it('registers a district, then a station in it, then a contract of the station', () => {

@@ -1,4 +1,4 @@
-import { DomainError } from '@app/kernel';
+import { refusal } from './refusal.spec-helper.js';
 import { decideSetup, emptyPlaces, evolvePlaces, type Places } from './places.js';
 import { decideCorrection, decideService, emptyServiceStream, evolveServiceStream, serviceStreamOf, type ServiceStreamState } from './services.js';
 import type { RecordingEvent, SetupEvent } from './events.js';
@@ -36,15 +36,6 @@ function decide(r: ServiceRecord | CorrectionRecord, state: ServiceStreamState) 
   return decideCorrection(r, places, { id: 'test-stream', type: 'case' }, state);
 }
 
-function refusal(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 const opened = record('o', { kind: 'case_opened', case: 'c1', household: 'h', consentOn: '2024-09-01' });
 const session = record('s1', { kind: 'case_session', case: 'c1', occurredOn: '2024-09-09' });

@@ -111,6 +111,13 @@ const OptionalCount = (description: string) => (target: object, key: string | sy
   Min(0)(target, key);
 };
 
+const RiskLevel = (description: string) => (target: object, key: string | symbol) => {
+  ApiProperty({ description, minimum: 1, maximum: 5, type: 'integer' })(target, key);
+  IsInt()(target, key);
+  Min(1)(target, key);
+  Max(5)(target, key);
+};
+
 const LocalDateField = (description: string) => (target: object, key: string | symbol) => {
   ApiProperty({ description, format: 'date', example: '2025-03-18' })(target, key);
   IsLocalDate()(target, key);
@@ -301,11 +308,7 @@ export class HouseholdArchivedDto extends ServiceDto {
   @Code('household id (scoped by station)') household!: string;
   @Count('persons in the household archived (建档人数)', 1) persons!: number;
   @Text('困难群众/特殊群体 category, e.g. 低保, 特困, 独居长者', 100) category!: string;
-  @ApiProperty({ description: '分级评估 risk level 1–5', minimum: 1, maximum: 5, type: 'integer' })
-  @IsInt()
-  @Min(1)
-  @Max(5)
-  riskLevel!: number;
+  @RiskLevel('分级评估 risk level 1–5') riskLevel!: number;
   @ApiPropertyOptional({ type: ContactDto, description: 'personal data (protected; never in any feed)' })
   @IsOptional()
   @IsObject()
@@ -316,11 +319,7 @@ export class HouseholdArchivedDto extends ServiceDto {
 
 export class HouseholdReassessedDto extends ServiceDto {
   @Code('household id') household!: string;
-  @ApiProperty({ description: 'new 分级评估 risk level 1–5', minimum: 1, maximum: 5, type: 'integer' })
-  @IsInt()
-  @Min(1)
-  @Max(5)
-  riskLevel!: number;
+  @RiskLevel('new 分级评估 risk level 1–5') riskLevel!: number;
 }
 
 export class CorrectionDto extends RecordDto {
