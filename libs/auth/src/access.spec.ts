@@ -63,8 +63,10 @@ describe('place scope', () => {
   it('lets an evaluator reach only its assigned cycles and the other parties the cycles of their stations', () => {
     const cycle = { id: 'cy-1', station: 'YG' };
     const other = { id: 'cy-2', station: 'SYL' };
-    expect(allowed(cycleDecision(evaluator, 'evaluation:score', cycle, places))).toBe(true);
-    expect(allowed(cycleDecision(evaluator, 'evaluation:score', { id: 'cy-2', station: 'YG' }, places))).toBe(false);
+    expect(allowed(cycleDecision(evaluator, 'evaluation:expert_score', cycle, places))).toBe(true);
+    expect(allowed(cycleDecision(evaluator, 'evaluation:expert_score', { id: 'cy-2', station: 'YG' }, places))).toBe(false);
+    expect(allowed(cycleDecision(evaluator, 'evaluation:score', cycle, places))).toBe(false);
+    expect(allowed(cycleDecision(bureau, 'evaluation:read', { id: 'cy-3', station: 'UNKNOWN', district: '440106' }, places))).toBe(true);
     expect(allowed(cycleDecision(bureau, 'evaluation:score', cycle, places))).toBe(true);
     expect(allowed(cycleDecision(bureau, 'evaluation:score', other, places))).toBe(false);
     expect(allowed(cycleDecision(worker, 'evaluation:read', cycle, places))).toBe(false);

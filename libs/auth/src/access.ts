@@ -37,7 +37,8 @@ export function placeDecision(caller: Caller, place: Place, places: PlaceDirecto
   if (!place.district && !place.station) return deny('out_of_scope', `a ${role} cannot act on the whole city`);
 
   if (role === 'district_bureau' || role === 'analyst') {
-    const district = place.station ? places.districtOf(place.station) : place.district;
+    // A registered station's district wins over any district named beside it.
+    const district = (place.station && places.districtOf(place.station)) || place.district;
     if (!district) return deny('station_unknown', `station ${place.station} is not registered`);
     return scope.districts?.includes(district) ? ALLOWED : deny('out_of_scope', `district ${district} is outside the caller's scope`);
   }

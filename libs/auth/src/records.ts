@@ -15,8 +15,10 @@ export interface RecordLike {
  * contract or a record, not a place, so the caller of `canRecord` passes what it loaded.
  */
 export interface RecordTarget {
-  station: string;
+  station?: string;
   community?: string;
+  /** The station's district as the recording side knows it (a station registered in the same batch). */
+  district?: string;
 }
 
 const SETUP_ROLES: Record<string, readonly string[]> = {
@@ -37,18 +39,18 @@ export function canRecord(caller: Caller, record: RecordLike, places: PlaceDirec
       return decide(caller, 'setup:write', record.kind === 'station' ? { district: record.district } : undefined, places);
     }
     case 'contract':
-      return decide(caller, 'setup:write', { station: record.station }, places);
+      return decide(caller, 'setup:write', { station: record.station, district: target?.district }, places);
     case 'contract_amended':
-      return target ? decide(caller, 'setup:write', { station: target.station }, places) : unknownTarget(record.kind);
+      return target?.station ? decide(caller, 'setup:write', { ...target }, places) : unknownTarget(record.kind);
     case 'correction': {
-      if (!target) return unknownTarget(record.kind);
-      const original = decide(caller, 'records:write', { station: target.station, community: target.community }, places);
+      if (!target?.station) return unknownTarget(record.kind);
+      const original = decide(caller, 'records:write', { ...target }, places);
       const moved = record.replacement;
       if (!original.allowed || !moved?.station) return original;
       return decide(caller, 'records:write', { station: moved.station, community: moved.community }, places);
     }
     default:
-      return decide(caller, 'records:write', { station: record.station, community: record.community }, places);
+      return decide(caller, 'records:write', { station: record.station, community: record.community, district: target?.district }, places);
   }
 }
 

@@ -30,9 +30,13 @@ export const PERMISSIONS = [
   'indicators:read', // totals and completion rates (达成率): aggregates only
   'audit:read', // who read which personal file, when
   'users:manage',
+  'indicators:define', // the indicator catalog
+  'system:operate', // rebuilds and other operations on the platform itself
   'evaluation:manage', // open cycles, assign evaluators, issue reports
-  'evaluation:score', // score a cycle as one of the four parties
+  'evaluation:score', // score a cycle as street office, supervision centre or district bureau
+  'evaluation:expert_score', // the third party's field evaluation: expert scores, findings, satisfaction, reports
   'evaluation:self_assess', // 自评
+  'evaluation:object', // 异议 against a draft report
   'evaluation:read', // cycles, scores, reports and their audit trail
 ] as const;
 
@@ -40,12 +44,12 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   city_admin: PERMISSIONS,
-  district_bureau: ['setup:write', 'records:read', 'imports:write', 'indicators:read', 'audit:read', 'evaluation:manage', 'evaluation:score', 'evaluation:read'],
-  street_office: ['setup:write', 'records:read', 'imports:write', 'indicators:read', 'evaluation:score', 'evaluation:read'],
-  station_manager: ['records:write', 'records:read', 'personal:read', 'imports:write', 'indicators:read', 'evaluation:self_assess', 'evaluation:read'],
+  district_bureau: ['setup:write', 'records:read', 'imports:write', 'indicators:read', 'audit:read', 'evaluation:manage', 'evaluation:score', 'evaluation:object', 'evaluation:read'],
+  street_office: ['setup:write', 'records:read', 'imports:write', 'indicators:read', 'evaluation:score', 'evaluation:object', 'evaluation:read'],
+  station_manager: ['records:write', 'records:read', 'personal:read', 'imports:write', 'indicators:read', 'evaluation:self_assess', 'evaluation:object', 'evaluation:read'],
   social_worker: ['records:write', 'records:read', 'personal:read', 'imports:write', 'indicators:read'],
-  evaluator: ['evaluation:score', 'evaluation:read'],
-  supervision_centre: ['records:read', 'indicators:read', 'evaluation:score', 'evaluation:read'],
+  evaluator: ['evaluation:expert_score', 'evaluation:read'],
+  supervision_centre: ['records:read', 'indicators:read', 'evaluation:score', 'evaluation:object', 'evaluation:read'],
   analyst: ['indicators:read'],
 };
 

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Requires } from '@app/platform';
 import { formatPercent } from '@app/indicators';
 import { IndicatorQueryService, type ExactIndicatorTable } from './indicator-query.service.js';
 import { IndicatorProjectionsService } from './indicator-projections.service.js';
@@ -11,6 +12,7 @@ interface Reply {
 }
 
 @ApiTags('indicators')
+@ApiBearerAuth()
 @Controller('api/v1')
 export class IndicatorsController {
   constructor(
@@ -23,6 +25,7 @@ export class IndicatorsController {
   @ApiOperation({ summary: 'Totals, targets and completion rates (达成率) of every indicator for a scope and period' })
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ description: '{scope, from, to, asOf, indicators:[{code, name, unit, actual, target, rate}]}; money as decimal strings' })
+  @Requires('indicators:read')
   async table(@Query() query: IndicatorQueryDto, @Res({ passthrough: true }) reply: Reply): Promise<unknown> {
     const { exact, ...table } = await this.queries.table(query);
     if (query.format !== 'csv') return table;
@@ -32,18 +35,22 @@ export class IndicatorsController {
 
   @Get('indicators/:code/history')
   @ApiOperation({ summary: 'Every change of an indicator in a scope, in recording order: when, delta, record, actor, correction reason' })
+  @Requires('indicators:read')
   history(@Param('code') code: string, @Query() query: HistoryQueryDto) {
     return this.queries.history(code, query);
   }
 
   @Get('quality')
   @ApiOperation({ summary: 'Data-quality findings (数据质量) of a station or area for a period' })
+  // Findings name households and records: not an aggregate.
+  @Requires('records:read')
   findings(@Query() query: QualityQueryDto) {
     return this.quality.findings(query);
   }
 
   @Get('indicator-definitions')
   @ApiOperation({ summary: 'The indicator catalog: every definition version and its state (building, active, retired)' })
+  @Requires('indicators:read')
   definitions() {
     return this.projections.list();
   }
@@ -51,6 +58,7 @@ export class IndicatorsController {
   @Post('indicator-definitions')
   @HttpCode(202)
   @ApiOperation({ summary: 'Add an indicator (administrators); computed from all events in the background' })
+  @Requires('indicators:define')
   add(@Body() body: IndicatorDefinitionDto) {
     return this.projections.define(body, false);
   }
@@ -58,6 +66,7 @@ export class IndicatorsController {
   @Put('indicator-definitions/:code')
   @HttpCode(202)
   @ApiOperation({ summary: 'Change an indicator; the new version is built beside the active one and switched to when caught up' })
+  @Requires('indicators:define')
   change(@Param('code') code: string, @Body() body: IndicatorDefinitionDto) {
     return this.projections.define({ ...body, code }, true);
   }

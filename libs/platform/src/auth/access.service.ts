@@ -54,8 +54,10 @@ export class AccessService {
   }
 
   /**
-   * A synchronous check for many records (an import): each line is decided on its own. A station
-   * registered by an allowed line counts for the lines after it.
+   * A synchronous check for many records (an import, a command): each is decided on its own. The
+   * recording side passes where the record lands (`target`: the station, district and community it
+   * resolved, e.g. of the record a correction names). A station registered by an allowed record
+   * counts for the records after it.
    */
   async recordChecker(caller: Caller): Promise<RecordChecker> {
     const base = await this.places({ refresh: true });

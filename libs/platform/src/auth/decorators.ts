@@ -3,6 +3,7 @@ import type { Caller, Permission } from '@app/auth';
 
 export const PUBLIC_ROUTE = 'auth:public';
 export const REQUIRED_PERMISSIONS = 'auth:requires';
+export const CYCLE_PARAM = 'auth:cycle';
 
 /** Answers without a token (health only; the API docs are served outside Nest's router). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
@@ -13,6 +14,13 @@ export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
  * what they load (AccessService).
  */
 export const Requires = (...permissions: Permission[]) => SetMetadata(REQUIRED_PERMISSIONS, permissions);
+
+/**
+ * The route acts on the evaluation cycle named by this route parameter: the guard loads it through
+ * the app's CYCLE_RESOLVER and checks the route's permissions against it (an evaluator reaches only
+ * its assigned cycles, the other parties the cycles of their places).
+ */
+export const ForCycle = (param = 'id') => SetMetadata(CYCLE_PARAM, param);
 
 export interface AuthenticatedRequest {
   caller?: Caller;

@@ -1,9 +1,9 @@
 import { HttpException, HttpStatus, Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { enforce, permissionDecision, placeOfScopeParameter, type Permission, type Place, type TokenVerifier } from '@app/auth';
+import { ModuleRef, Reflector } from '@nestjs/core';
+import { cycleDecision, enforce, permissionDecision, placeOfScopeParameter, type CycleRef, type Permission, type Place, type TokenVerifier } from '@app/auth';
 import { AccessService } from './access.service.js';
-import { PUBLIC_ROUTE, REQUIRED_PERMISSIONS, type AuthenticatedRequest } from './decorators.js';
-import { AUTH_OPTIONS, TOKEN_VERIFIER } from './tokens.js';
+import { CYCLE_PARAM, PUBLIC_ROUTE, REQUIRED_PERMISSIONS, type AuthenticatedRequest } from './decorators.js';
+import { AUTH_OPTIONS, CYCLE_RESOLVER, TOKEN_VERIFIER } from './tokens.js';
 
 export interface AuthOptions {
   /** Failed authentications one address may make per minute before it gets 429. */
@@ -20,6 +20,11 @@ interface IncomingRequest extends AuthenticatedRequest {
 
 const PLACE_FIELDS = ['district', 'station', 'community'] as const;
 
+/** How the guard finds the cycle a @ForCycle route names; undefined: not found (the handler answers 404). */
+export interface CycleResolver {
+  cycle(id: string): Promise<CycleRef | undefined>;
+}
+
 /**
  * Every route needs a valid bearer token unless marked @Public; then the role must hold the
  * route's @Requires permissions, and any place named in the params, query or body must be in the
@@ -34,6 +39,7 @@ export class AuthGuard implements CanActivate {
     @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
     @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
     private readonly access: AccessService,
+    private readonly modules: ModuleRef,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -43,8 +49,14 @@ export class AuthGuard implements CanActivate {
     if (this.blocked(request.ip)) throw new HttpException('too many failed authentications', HttpStatus.TOO_MANY_REQUESTS);
     request.caller = await this.authenticate(request);
 
-    for (const permission of this.reflector.getAllAndOverride<Permission[]>(REQUIRED_PERMISSIONS, targets) ?? []) {
-      enforce(permissionDecision(request.caller, permission));
+    const permissions = this.reflector.getAllAndOverride<Permission[]>(REQUIRED_PERMISSIONS, targets) ?? [];
+    for (const permission of permissions) enforce(permissionDecision(request.caller, permission));
+    const cycleParam = this.reflector.getAllAndOverride<string>(CYCLE_PARAM, targets);
+    const cycleId = cycleParam ? request.params?.[cycleParam] : undefined;
+    if (typeof cycleId === 'string') {
+      const cycle = await this.modules.get<CycleResolver>(CYCLE_RESOLVER, { strict: false }).cycle(cycleId);
+      const places = await this.access.places();
+      if (cycle) for (const permission of permissions) enforce(cycleDecision(request.caller, permission, cycle, places));
     }
     for (const place of placesNamed(request)) enforce(await this.access.decidePlace(request.caller, place));
     return true;

@@ -1,10 +1,10 @@
 export { AuthModule, type AuthModuleOptions } from './auth.module.js';
-export { AuthGuard, type AuthOptions } from './guard.js';
+export { AuthGuard, type AuthOptions, type CycleResolver } from './guard.js';
 export { AccessService, type RecordChecker } from './access.service.js';
-export { Public, Requires, CurrentCaller, PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from './decorators.js';
+export { Public, Requires, ForCycle, CurrentCaller, PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from './decorators.js';
 export { JwtTokens, resolveJwtSecret, DEFAULT_SECRET_FILE, type IssueOptions } from './jwt.js';
 export { EventLogPlaceSource, type PlaceSource } from './places.js';
 export { PersonalDataVault, HouseholdKeyring } from './personal-data.js';
 export { UserStore, type User } from './users.js';
 export { authMigrations } from './migrations.js';
-export { TOKEN_VERIFIER, PLACE_SOURCE } from './tokens.js';
+export { TOKEN_VERIFIER, PLACE_SOURCE, CYCLE_RESOLVER } from './tokens.js';

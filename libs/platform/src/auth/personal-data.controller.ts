@@ -25,7 +25,7 @@ class ReadsQuery {
 
 @ApiTags('personal data (个人信息)')
 @ApiBearerAuth()
-@Controller('personal-data')
+@Controller('api/v1/personal-data')
 export class PersonalDataController {
   constructor(
     private readonly vault: PersonalDataVault,
