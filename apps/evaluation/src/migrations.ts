@@ -45,4 +45,17 @@ export const evaluationMigrations: Migration[] = [
         PRIMARY KEY (cycle_id, version));
     `,
   },
+  {
+    // The trail is evidence: a row once written is never changed or removed (a rebuild truncates the
+    // whole read model and replays it, which TRUNCATE does without row triggers).
+    id: '0502_evaluation_trail_append_only',
+    sql: `
+      CREATE FUNCTION evaluation.trail_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'the evaluation trail is append-only: % refused', TG_OP;
+      END $$;
+      CREATE TRIGGER trail_append_only BEFORE UPDATE OR DELETE ON evaluation.trail
+        FOR EACH ROW EXECUTE FUNCTION evaluation.trail_append_only();
+    `,
+  },
 ];
