@@ -1,4 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
 import type pg from 'pg';
 import type { DomainError } from '@app/kernel';
 import type { AnyRecord } from '@app/recording';
@@ -45,42 +44,48 @@ export interface ImportOptions {
 }
 
 /** A line longer than this is refused without being held (a file with no newlines must not fill memory). */
-export const MAX_LINE_CHARS = 1 << 20;
+export const MAX_LINE_BYTES = 1 << 20;
 const TOO_LONG = Symbol('line too long');
 type Line = string | typeof TOO_LONG;
 
+const NEWLINE = 0x0a;
+/** A line as handed on: without its `\r`, or TOO_LONG (a UTF-8 character is at most 3 bytes per UTF-16 unit). */
+const lineOf = (line: string): Line =>
+  line.length > MAX_LINE_BYTES / 3 && Buffer.byteLength(line) > MAX_LINE_BYTES ? TOO_LONG : line.endsWith('\r') ? line.slice(0, -1) : line;
+
 /**
  * Splits a byte (or text) stream into NDJSON lines, one array per incoming chunk (one await per chunk,
- * not per line). A UTF-8 character cut between chunks is decoded whole; `\r\n` ends a line too.
+ * not per line). Each chunk is decoded once up to its last newline: a newline byte never occurs
+ * inside a multi-byte UTF-8 character, so no character is cut. `\r\n` ends a line too.
  */
 export async function* ndjsonLines(source: AsyncIterable<Buffer | string>): AsyncGenerator<Line[]> {
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
+  let carry: Buffer | undefined;
   let skipping = false;
-  const line = (text: string): Line => {
-    if (skipping) {
-      skipping = false;
-      return TOO_LONG;
+  for await (const data of source) {
+    let chunk = typeof data === 'string' ? Buffer.from(data) : data;
+    if (chunk.length === 0) continue;
+    let last = chunk.lastIndexOf(NEWLINE);
+    if (last === -1) {
+      if (skipping) continue;
+      carry = carry ? Buffer.concat([carry, chunk]) : chunk;
+      if (carry.length > MAX_LINE_BYTES) {
+        skipping = true;
+        carry = undefined;
+      }
+      continue;
     }
-    return text.endsWith('\r') ? text.slice(0, -1) : text;
-  };
-  for await (const chunk of source) {
-    const text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-    const lines: Line[] = [];
-    let start = 0;
-    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      lines.push(line(text.slice(start, end)));
-      start = end + 1;
+    if (carry) {
+      chunk = Buffer.concat([carry, chunk]);
+      last += carry.length;
     }
-    carry = text.slice(start);
-    if (carry.length > MAX_LINE_CHARS) {
-      skipping = true;
-      carry = '';
-    }
-    if (lines.length > 0) yield lines;
+    const lines: Line[] = chunk.toString('utf8', 0, last).split('\n').map(lineOf);
+    if (skipping) lines[0] = TOO_LONG;
+    skipping = false;
+    carry = last + 1 < chunk.length ? chunk.subarray(last + 1) : undefined;
+    yield lines;
   }
-  carry += decoder.end();
-  if (skipping || carry.trim() !== '') yield [line(carry)];
+  if (skipping) yield [TOO_LONG];
+  else if (carry) yield [lineOf(carry.toString('utf8'))];
 }
 
 const reasonOf = (error: DomainError): string => `${error.code}: ${error.message}`;
@@ -128,7 +133,7 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
       for (const text of chunk) {
         lines += 1;
         if (text === TOO_LONG) {
-          rejected.push({ line: lines, id: null, reason: `line_too_long: a line may hold at most ${MAX_LINE_CHARS} characters` });
+          rejected.push({ line: lines, id: null, reason: `line_too_long: a line may hold at most ${MAX_LINE_BYTES} bytes` });
           continue;
         }
         if (text.trim() === '') continue;
