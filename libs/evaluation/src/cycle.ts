@@ -34,8 +34,12 @@ export type FindingArea = 'management' | 'quality' | 'monitoring' | 'outcomes' |
 export const FINDING_AREAS: readonly FindingArea[] = ['management', 'quality', 'monitoring', 'outcomes', 'purchaser', 'supervision_centre', 'supervisor'];
 
 export interface Evidence {
-  /** `record`: a service record or file number (e.g. SYL-飞鹅新村-C0154); `figure`: a number it rests on. */
-  kind: 'record' | 'figure';
+  /**
+   * `record`: a service record or file number (e.g. SYL-飞鹅新村-C0154); `figure`: a number it rests on;
+   * `data_quality`: a finding of the indicator data-quality checks (ref: the check, e.g.
+   * casesWithoutConsent; value: what it found), attached as it stood when the finding was written.
+   */
+  kind: 'record' | 'figure' | 'data_quality';
   ref: string;
   value?: string;
 }

@@ -38,12 +38,12 @@ describe('the report', () => {
   it('says 暂无相关意见 for a section without findings, and shows a finding with its evidence under its 片区', () => {
     const finding: CycleEvent = {
       type: 'FindingRecorded',
-      data: { findingId: 'f1', area: 'quality', kind: 'concern', serviceArea: '三片区', text: '跟进频率不足', evidence: [{ kind: 'record', ref: 'SYL-飞鹅新村-C0154' }, { kind: 'figure', ref: '电访次数', value: '1' }] },
+      data: { findingId: 'f1', area: 'quality', kind: 'concern', serviceArea: '三片区', text: '跟进频率不足', evidence: [{ kind: 'record', ref: 'SYL-飞鹅新村-C0154' }, { kind: 'figure', ref: '电访次数', value: '1' }, { kind: 'data_quality', ref: 'underContacted', value: 'SYL-飞鹅新村-C0154' }] },
     };
     const text = renderReportMarkdown(foldCycle([opened, finding]));
     const quality = text.slice(text.indexOf('（四）服务质量'), text.indexOf('（五）服务监测'));
     expect(quality).toContain('*三片区*');
-    expect(quality).toContain('依据：SYL-飞鹅新村-C0154；电访次数：1');
+    expect(quality).toContain('依据：SYL-飞鹅新村-C0154；电访次数：1；数据质量检查 underContacted：SYL-飞鹅新村-C0154');
     const purchaser = text.slice(text.indexOf('（七）购买方评估'), text.indexOf('（八）督导中心'));
     expect(purchaser.match(/暂无相关意见/g)).toHaveLength(2);
   });

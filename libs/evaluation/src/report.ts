@@ -50,7 +50,7 @@ function findingsSection(state: CycleState, area: FindingArea, byServiceArea: bo
       const inGroup = byServiceArea ? findings.filter((f) => (f.serviceArea ?? '') === group) : findings;
       if (group) lines.push(`*${group}*`, '');
       inGroup.forEach((f, i) => {
-        const evidence = f.evidence.map((e) => (e.value ? `${e.ref}：${e.value}` : e.ref)).join('；');
+        const evidence = f.evidence.map((e) => `${e.kind === 'data_quality' ? '数据质量检查 ' : ''}${e.value ? `${e.ref}：${e.value}` : e.ref}`).join('；');
         lines.push(`(${i + 1}) ${f.text}`, '', `> 依据：${evidence}`, '');
       });
     }

@@ -83,8 +83,9 @@ export class PartyScoreDto {
 }
 
 export class EvidenceDto {
-  @ApiProperty({ enum: ['record', 'figure'] }) @IsIn(['record', 'figure'])
-  kind: 'record' | 'figure';
+  @ApiProperty({ enum: ['record', 'figure', 'data_quality'], description: 'data_quality: a finding of the indicator data-quality checks' })
+  @IsIn(['record', 'figure', 'data_quality'])
+  kind: 'record' | 'figure' | 'data_quality';
 
   @ApiProperty({ example: 'SYL-飞鹅新村-C0154' }) @IsString() @IsNotEmpty()
   ref: string;
