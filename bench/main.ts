@@ -1,4 +1,5 @@
 import { eventStoreBench } from './event-store.bench.js';
+import { relayBench } from './relay.bench.js';
 
 /**
  * Named benchmarks: `npm run bench` runs them all, `npm run bench -- NAME...` the named ones.
@@ -6,6 +7,7 @@ import { eventStoreBench } from './event-store.bench.js';
  */
 const benchmarks: Record<string, () => Promise<void>> = {
   'event-store': eventStoreBench,
+  relay: relayBench,
 };
 
 async function main(names: string[]): Promise<void> {
