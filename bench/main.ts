@@ -1,5 +1,5 @@
 import { eventStoreBench } from './event-store.bench.js';
-import { relayBench } from './relay.bench.js';
+import { importBench } from './import.bench.js';
 
 /**
  * Named benchmarks: `npm run bench` runs them all, `npm run bench -- NAME...` the named ones.
@@ -7,7 +7,7 @@ import { relayBench } from './relay.bench.js';
  */
 const benchmarks: Record<string, () => Promise<void>> = {
   'event-store': eventStoreBench,
-  relay: relayBench,
+  import: importBench,
 };
 
 async function main(names: string[]): Promise<void> {
