@@ -1,5 +1,6 @@
 import { eventStoreBench } from './event-store.bench.js';
 import { importBench } from './import.bench.js';
+import { relayBench } from './relay.bench.js';
 
 /**
  * Named benchmarks: `npm run bench` runs them all, `npm run bench -- NAME...` the named ones.
@@ -8,6 +9,7 @@ import { importBench } from './import.bench.js';
 const benchmarks: Record<string, () => Promise<void>> = {
   'event-store': eventStoreBench,
   import: importBench,
+  relay: relayBench,
 };
 
 async function main(names: string[]): Promise<void> {
