@@ -39,7 +39,14 @@ import { protectPersonalData } from './personal-data.js';
 export interface RecordContext {
   actor: string;
   correlationId?: string;
+  /**
+   * Access control, asked for each record once decided, with the place the decision put it in (for
+   * a correction: the corrected record's). Throws a `forbidden` DomainError to refuse the record.
+   */
+  authorize?: (record: AnyRecord, place: { station?: string; district?: string; community?: string }) => void;
 }
+
+type ChunkContext = RecordContext & { correlationId: string };
 
 export type RecordOutcome =
   | { status: 'accepted'; position: number }
@@ -92,12 +99,14 @@ export class RecordingService {
     return (await this.recordBatch([record], ctx))[0]!;
   }
 
-  private async recordChunk(records: AnyRecord[], ctx: Required<RecordContext>, tx?: pg.PoolClient): Promise<RecordOutcome[]> {
+  private async recordChunk(records: AnyRecord[], ctx: ChunkContext, tx?: pg.PoolClient): Promise<RecordOutcome[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await new ChunkDecision(records, ctx, this.directory, this.pool, tx).run(this.store);
       } catch (error) {
         if (tx || attempt >= ATTEMPTS || !lostRace(error)) throw error;
+        // The race may have been on a setup stream, whose versions come from the place directory.
+        await this.directory.fresh();
       }
     }
   }
@@ -142,7 +151,7 @@ class ChunkDecision {
 
   constructor(
     private readonly records: AnyRecord[],
-    private readonly ctx: Required<RecordContext>,
+    private readonly ctx: ChunkContext,
     private readonly directory: PlaceDirectory,
     pool: pg.Pool,
     private readonly tx?: pg.PoolClient,
@@ -173,6 +182,7 @@ class ChunkDecision {
       }
       try {
         const decision = await this.decide(record);
+        this.ctx.authorize?.(record, placeOf(record, decision));
         this.apply(record, decision);
         pending.push({ index, request: this.requestFor(index, decision) });
         firstIndex.set(record.id, index);
@@ -375,6 +385,12 @@ class ChunkDecision {
       this.outcomes[p.index] = original.status === 'rejected' ? original : { status: 'duplicate', position: original.position };
     }
   }
+}
+
+/** Where a decided record lands: a correction's community is the corrected record's. */
+function placeOf(record: AnyRecord, decision: Decision): { station?: string; district?: string; community?: string } {
+  const before = (decision.event.data as { before?: { community?: string } | null }).before;
+  return { station: decision.station, district: decision.district, community: (record as { community?: string }).community ?? before?.community };
 }
 
 function idConflict(recordId: string): DomainError {

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  PlaceMap,
   canRecord,
   cycleDecision,
   permissionDecision,
@@ -18,7 +17,7 @@ import {
 import { PLACE_SOURCE } from './tokens.js';
 import type { PlaceSource } from './places.js';
 
-export type RecordChecker = (record: RecordLike & { code?: string; areas?: { code: string; communities: { code: string }[] }[] }, target?: RecordTarget) => Decision;
+export type RecordAuthorizer = (record: RecordLike, target?: RecordTarget) => void;
 
 /**
  * The access rules of @app/auth with the place directory filled in, for handlers: what the guard
@@ -54,22 +53,15 @@ export class AccessService {
   }
 
   /**
-   * A synchronous check for many records (an import, a command): each is decided on its own. The
-   * recording side passes where the record lands (`target`: the station, district and community it
-   * resolved, e.g. of the record a correction names). A station registered by an allowed record
-   * counts for the records after it.
+   * A synchronous check for many records (an import, a command), each decided on its own; it throws
+   * the 403 DomainError for a refused record. The recording side passes where the record lands
+   * (`target`: the station, district and community it resolved, e.g. of the record a correction
+   * names; a station registered earlier in the same batch is known by the district passed).
    */
-  async recordChecker(caller: Caller): Promise<RecordChecker> {
-    const base = await this.places({ refresh: true });
-    const added = new PlaceMap();
-    const directory: PlaceDirectory = {
-      districtOf: (station) => added.districtOf(station) ?? base.districtOf(station),
-      areaOf: (station, community) => added.areaOf(station, community) ?? base.areaOf(station, community),
-    };
-    return (record, target) => {
-      const decision = canRecord(caller, record, directory, target);
-      if (decision.allowed && record.kind === 'station' && record.code && record.district) added.stationRegistered(record.code, record.district, record.areas);
-      return decision;
-    };
+  async recordAuthorizer(caller: Caller): Promise<RecordAuthorizer> {
+    const places = await this.places();
+    return (record, target) => enforce(canRecord(caller, record, places, target));
   }
+
+
 }

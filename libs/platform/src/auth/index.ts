@@ -1,6 +1,6 @@
 export { AuthModule, type AuthModuleOptions } from './auth.module.js';
 export { AuthGuard, type AuthOptions, type CycleResolver } from './guard.js';
-export { AccessService, type RecordChecker } from './access.service.js';
+export { AccessService, type RecordAuthorizer } from './access.service.js';
 export { Public, Requires, ForCycle, CurrentCaller, PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from './decorators.js';
 export { JwtTokens, resolveJwtSecret, DEFAULT_SECRET_FILE, type IssueOptions } from './jwt.js';
 export { EventLogPlaceSource, type PlaceSource } from './places.js';
