@@ -76,7 +76,7 @@ export class IndicatorQueryService {
     const { from, to, asOf } = this.period(query);
     const resolved = await this.resolve(parseScope(query.scope), from, to);
     const definitions = await loadDefinitions(this.pool, { active: true });
-    const actuals = asOf ? await this.actualsAsOf(resolved, from, to, asOf) : await this.actuals(resolved, from, to);
+    const actuals = asOf ? await this.fromChanges(resolved, from, to, asOf) : await this.actuals(resolved, from, to);
     const targets = await this.targets(resolved, from, to, asOf, definitions);
     const exact = definitions.map((d) => ({ actual: actuals.get(d.id) ?? 0n, target: targets.get(d.definition.code) ?? null }));
     return {
@@ -163,9 +163,8 @@ export class IndicatorQueryService {
 
   /** Checks that the place exists (404 otherwise) and says where its totals are. */
   async resolve(scope: Scope, from: LocalDate, to: LocalDate): Promise<Resolved> {
-    const stations = await loadStations(this.pool);
-    const station = (code: string) => {
-      const found = stations.get(code);
+    const station = async (code: string) => {
+      const found = (await loadStations(this.pool, { code })).get(code);
       if (!found) throw notFound('unknown_station', `no station ${code}`);
       return found;
     };
@@ -173,21 +172,23 @@ export class IndicatorQueryService {
       case 'city':
         return { kind: 'stations', scope, stations: null };
       case 'district': {
-        const inDistrict = [...stations].filter(([, s]) => s.district === scope.district).map(([code]) => code);
-        const { rowCount } = await this.pool.query('SELECT 1 FROM ind_districts WHERE code = $1', [scope.district]);
-        if (inDistrict.length === 0 && !rowCount) throw notFound('unknown_district', `no district ${scope.district}`);
+        const inDistrict = [...(await loadStations(this.pool, { district: scope.district })).keys()];
+        if (inDistrict.length === 0) {
+          const { rowCount } = await this.pool.query('SELECT 1 FROM ind_districts WHERE code = $1', [scope.district]);
+          if (!rowCount) throw notFound('unknown_district', `no district ${scope.district}`);
+        }
         return { kind: 'stations', scope, stations: inDistrict };
       }
       case 'station':
-        station(scope.station);
+        await station(scope.station);
         return { kind: 'stations', scope, stations: [scope.station] };
       case 'area': {
-        const { drawings } = station(scope.station);
+        const { drawings } = await station(scope.station);
         if (!hasArea(drawings, scope.area)) throw notFound('unknown_area', `station ${scope.station} has no area ${scope.area}`);
         return { kind: 'communities', scope, station: scope.station, segments: areaSegments(drawings, scope.area, from, to) };
       }
       case 'community': {
-        const { drawings } = station(scope.station);
+        const { drawings } = await station(scope.station);
         if (!hasCommunity(drawings, scope.community)) {
           throw notFound('unknown_community', `station ${scope.station} has no community ${scope.community}`);
         }
@@ -196,17 +197,12 @@ export class IndicatorQueryService {
     }
   }
 
-  /** Live totals: whole months from the station-month grain, the partial months' days from finer grains. */
+  /**
+   * Live totals: for stations, whole months from the station-month grain and the partial months'
+   * days from the station-day grain; for areas and communities, the change rows.
+   */
   private async actuals(resolved: Resolved, from: LocalDate, to: LocalDate): Promise<Map<number, bigint>> {
-    if (resolved.kind === 'communities') {
-      return this.sum(
-        `SELECT t.definition_id, sum(t.value) AS v FROM ind_totals t
-           JOIN unnest($2::text[], $3::date[], $4::date[]) AS s(community, lo, hi)
-             ON t.community = s.community AND t.period BETWEEN s.lo AND s.hi
-          WHERE t.grain = ${GRAIN.communityDay} AND t.station = $1 GROUP BY t.definition_id`,
-        [resolved.station, ...segmentArrays(resolved.segments)],
-      );
-    }
+    if (resolved.kind === 'communities') return this.fromChanges(resolved, from, to, undefined);
     const { months, days } = splitMonths(from, to);
     // The city has no station filter; $1 is still typed so the parameter list stays the same.
     const stationFilter = resolved.stations === null ? 'AND $1::text[] IS NULL' : 'AND station = ANY($1::text[])';
@@ -223,8 +219,8 @@ export class IndicatorQueryService {
     );
   }
 
-  /** Totals as they stood at `asOf`: the changes recorded by then. */
-  private async actualsAsOf(resolved: Resolved, from: LocalDate, to: LocalDate, asOf: string): Promise<Map<number, bigint>> {
+  /** Sums of change rows; with `asOf`, only those recorded by then (totals as they stood). */
+  private async fromChanges(resolved: Resolved, from: LocalDate, to: LocalDate, asOf: string | undefined): Promise<Map<number, bigint>> {
     const where = changeFilter(resolved, from, to, asOf, null);
     return this.sum(`SELECT c.definition_id, sum(c.delta) AS v FROM ind_changes c ${where.join} WHERE ${where.sql} GROUP BY c.definition_id`, where.params);
   }

@@ -46,9 +46,15 @@ interface StationPlace {
   drawings: Drawing[];
 }
 
-export async function loadStations(db: Pick<pg.Pool, 'query'>): Promise<Map<string, StationPlace & { name: string }>> {
+/** Stations as projected: all of them, or those matching a filter (one code, or one district). */
+export async function loadStations(
+  db: Pick<pg.Pool, 'query'>,
+  only?: { code: string } | { district: string },
+): Promise<Map<string, StationPlace & { name: string }>> {
+  const where = !only ? '' : 'code' in only ? 'WHERE code = $1' : 'WHERE district = $1';
   const { rows } = await db.query<{ code: string; name: string; district: string; drawings: Drawing[] }>(
-    'SELECT code, name, district, drawings FROM ind_stations',
+    `SELECT code, name, district, ${only && 'district' in only ? "'[]'::jsonb AS drawings" : 'drawings'} FROM ind_stations ${where}`,
+    only ? ['code' in only ? only.code : only.district] : [],
   );
   return new Map(rows.map((r) => [r.code, { name: r.name, district: r.district, drawings: r.drawings }]));
 }
@@ -83,7 +89,7 @@ export class IndicatorProjectionHandler implements CheckpointedHandler {
     const distinct = await loadDistinct(tx, stored, events);
     const totals = new Map<string, bigint>();
     const changes: ChangeRow[] = [];
-    const records = new Map<string, { station: string; position: number; body: ServiceRecordBody | null }>();
+    const records = new Map<string, TrackedRecord>();
     const setup = new SetupWrites();
 
     for (const event of events) {
@@ -95,9 +101,8 @@ export class IndicatorProjectionHandler implements CheckpointedHandler {
         const definitionId = idOf.get(change.code)!;
         const place = stations.get(change.station);
         const delta = change.delta;
-        addTo(totals, [definitionId, GRAIN.communityDay, change.station, change.community, change.occurredOn], delta);
-        addTo(totals, [definitionId, GRAIN.stationDay, change.station, '', change.occurredOn], delta);
-        addTo(totals, [definitionId, GRAIN.stationMonth, change.station, '', `${change.occurredOn.slice(0, 8)}01`], delta);
+        addTo(totals, [definitionId, GRAIN.stationDay, change.station, change.occurredOn], delta);
+        addTo(totals, [definitionId, GRAIN.stationMonth, change.station, `${change.occurredOn.slice(0, 8)}01`], delta);
         changes.push([
           event.position,
           event.eventId,
@@ -119,7 +124,11 @@ export class IndicatorProjectionHandler implements CheckpointedHandler {
     }
 
     await writeTotals(tx, totals);
-    await copyChanges(tx, changes);
+    await copyRows(
+      tx,
+      'ind_changes (position, event_id, recorded_at, definition_id, indicator, district, station, community, area, occurred_on, delta, record_id, actor, reason)',
+      changes,
+    );
     await writeDistinct(tx, distinct, idOf);
     if (this.isMain) {
       await setup.write(tx, stations);
@@ -168,15 +177,15 @@ async function writeDistinct(tx: pg.PoolClient, state: DistinctState, idOf: Map<
 
 async function writeTotals(tx: pg.PoolClient, totals: Map<string, bigint>): Promise<void> {
   if (totals.size === 0) return;
-  const columns: unknown[][] = [[], [], [], [], [], []];
+  const columns: unknown[][] = [[], [], [], [], []];
   for (const key of [...totals.keys()].sort()) {
-    const [definitionId, grain, station, community, period] = JSON.parse(key) as [number, number, string, string, string];
-    [definitionId, grain, station, community, period, totals.get(key)!.toString()].forEach((v, i) => columns[i]!.push(v));
+    const [definitionId, grain, station, period] = JSON.parse(key) as [number, number, string, string];
+    [definitionId, grain, station, period, totals.get(key)!.toString()].forEach((v, i) => columns[i]!.push(v));
   }
   await tx.query(
-    `INSERT INTO ind_totals (definition_id, grain, station, community, period, value)
-     SELECT * FROM unnest($1::int[], $2::smallint[], $3::text[], $4::text[], $5::date[], $6::bigint[])
-     ON CONFLICT (grain, station, period, community, definition_id) DO UPDATE SET value = ind_totals.value + excluded.value`,
+    `INSERT INTO ind_totals (definition_id, grain, station, period, value)
+     SELECT * FROM unnest($1::int[], $2::smallint[], $3::text[], $4::date[], $5::bigint[])
+     ON CONFLICT (grain, station, period, definition_id) DO UPDATE SET value = ind_totals.value + excluded.value`,
     columns,
   );
 }
@@ -185,7 +194,8 @@ const COPY_NULL = '\\N';
 const copyText = (value: string | number | null) =>
   value === null ? COPY_NULL : String(value).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 
-async function copyChanges(tx: pg.PoolClient, rows: ChangeRow[]): Promise<void> {
+/** Rows into a table with COPY (text format): the fast path for rows that are only ever added. */
+async function copyRows(tx: pg.PoolClient, target: string, rows: readonly (readonly (string | number | null)[])[]): Promise<void> {
   if (rows.length === 0) return;
   function* lines() {
     let chunk = '';
@@ -198,40 +208,48 @@ async function copyChanges(tx: pg.PoolClient, rows: ChangeRow[]): Promise<void> 
     }
     if (chunk) yield chunk;
   }
-  await pipeline(
-    Readable.from(lines()),
-    tx.query(
-      copyStreams.from(
-        'COPY ind_changes (position, event_id, recorded_at, definition_id, indicator, district, station, community, area, occurred_on, delta, record_id, actor, reason) FROM STDIN',
-      ),
-    ),
-  );
+  await pipeline(Readable.from(lines()), tx.query(copyStreams.from(`COPY ${target} FROM STDIN`)));
+}
+
+interface TrackedRecord {
+  station: string;
+  position: number;
+  body: ServiceRecordBody | null;
+  /** First recorded in this batch: written with COPY rather than upserted. */
+  fresh: boolean;
 }
 
 /** Records about a household, as corrected: the quality findings' input. */
-function trackRecord(event: StoredEvent, records: Map<string, { station: string; position: number; body: ServiceRecordBody | null }>): void {
+function trackRecord(event: StoredEvent, records: Map<string, TrackedRecord>): void {
   if (event.type === 'RecordCorrected') {
     const data = event.data as RecordCorrected['data'];
     const body = data.after ?? data.before;
-    if (body && 'household' in body) records.set(data.base, { station: body.station, position: event.position, body: data.after });
+    if (!body || !('household' in body)) return;
+    const known = records.get(data.base);
+    records.set(data.base, { station: body.station, position: known?.position ?? event.position, body: data.after, fresh: known?.fresh ?? false });
     return;
   }
   const body = serviceRecordOf(event);
   if (body && 'household' in body && body.household) {
-    records.set((event.data as { recordId: string }).recordId, { station: body.station, position: event.position, body });
+    records.set((event.data as { recordId: string }).recordId, { station: body.station, position: event.position, body, fresh: true });
   }
 }
 
-async function writeRecords(tx: pg.PoolClient, records: Map<string, { station: string; position: number; body: ServiceRecordBody | null }>): Promise<void> {
-  const kept = [...records].filter(([, r]) => r.body !== null);
-  const voided = [...records].filter(([, r]) => r.body === null).map(([id]) => id);
+async function writeRecords(tx: pg.PoolClient, records: Map<string, TrackedRecord>): Promise<void> {
+  const fresh = [...records].filter(([, r]) => r.fresh && r.body !== null);
+  const kept = [...records].filter(([, r]) => !r.fresh && r.body !== null);
+  const voided = [...records].filter(([, r]) => !r.fresh && r.body === null).map(([id]) => id);
+  await copyRows(
+    tx,
+    'ind_records (record_id, station, position, body)',
+    fresh.map(([id, r]) => [id, r.station, r.position, JSON.stringify(r.body)]),
+  );
   if (kept.length > 0) {
     // A correction keeps the record's place in recording order: only the content changes.
     await tx.query(
-      `INSERT INTO ind_records (record_id, station, position, body)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[])
-       ON CONFLICT (record_id) DO UPDATE SET station = excluded.station, body = excluded.body`,
-      [kept.map(([id]) => id), kept.map(([, r]) => r.station), kept.map(([, r]) => r.position), kept.map(([, r]) => JSON.stringify(r.body))],
+      `UPDATE ind_records r SET station = u.station, body = u.body
+         FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS u(record_id, station, body) WHERE r.record_id = u.record_id`,
+      [kept.map(([id]) => id), kept.map(([, r]) => r.station), kept.map(([, r]) => JSON.stringify(r.body))],
     );
   }
   if (voided.length > 0) await tx.query('DELETE FROM ind_records WHERE record_id = ANY($1::text[])', [voided]);

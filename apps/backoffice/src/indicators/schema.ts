@@ -1,8 +1,12 @@
 import type { Migration } from '@app/database';
 import { STANDARD_INDICATORS } from '@app/indicators';
 
-/** Grains of `ind_totals`: the finest one, and station-level days and months for fast wide queries. */
-export const GRAIN = { communityDay: 1, stationDay: 2, stationMonth: 3 } as const;
+/**
+ * Grains of `ind_totals`: station × day and station × month, so a station's or district's year is a
+ * few hundred rows. The finest grain (record × community × day) is `ind_changes` itself: community
+ * and area totals, and every as-of total, are sums over its rows.
+ */
+export const GRAIN = { stationDay: 2, stationMonth: 3 } as const;
 
 const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const seed = STANDARD_INDICATORS.map(
@@ -105,6 +109,16 @@ CREATE TABLE ind_records (
   body        jsonb NOT NULL
 );
 CREATE INDEX ind_records_station ON ind_records (station, position);
+`,
+  },
+  {
+    // Community totals come from ind_changes (the finest grain): the station-level grains need no community.
+    id: '0202_indicator_totals_by_station',
+    sql: `
+DELETE FROM ind_totals WHERE grain = 1;
+ALTER TABLE ind_totals DROP CONSTRAINT ind_totals_pkey;
+ALTER TABLE ind_totals DROP COLUMN community;
+ALTER TABLE ind_totals ADD PRIMARY KEY (grain, station, period, definition_id);
 `,
   },
 ];
