@@ -93,6 +93,16 @@ describe('evaluation cycle decisions', () => {
     expect(rejection([old, selfAssessed], { type: 'ScoreAsParty', party: 'supervision_centre', points: '80', reason: 'r', by: 'x' })).toEqual({ kind: 'invalid', code: 'party_not_in_scheme' });
   });
 
+  it('takes one satisfaction response per sampled household', () => {
+    const sample: CycleEvent = { type: 'SatisfactionSampleDrawn', data: { seed: 's', minimum: 100, populationSize: 2, coveredPosition: 1, households: ['H1', 'H2'] } };
+    const answered: CycleEvent = { type: 'SatisfactionResponsesRecorded', data: { responses: [{ household: 'H1', satisfied: true }] } };
+    const twice: CycleCommand = { type: 'RecordSatisfactionResponses', responses: [{ household: 'H2', satisfied: true }, { household: 'H2', satisfied: false }] };
+    expect(rejection([opened, selfAssessed, sample], twice)).toEqual({ kind: 'conflict', code: 'response_exists' });
+    expect(rejection([opened, selfAssessed, sample, answered], { type: 'RecordSatisfactionResponses', responses: [{ household: 'H1', satisfied: false }] })).toEqual({ kind: 'conflict', code: 'response_exists' });
+    expect(rejection([opened, selfAssessed, sample], { type: 'RecordSatisfactionResponses', responses: [{ household: 'H3', satisfied: true }] })).toEqual({ kind: 'invariant', code: 'household_not_sampled' });
+    expect(decide({ type: 'RecordSatisfactionResponses', responses: [{ household: 'H2', satisfied: false }] }, foldCycle([opened, selfAssessed, sample, answered]))).toHaveLength(1);
+  });
+
   it('draws the sample from the roll with the given seed and stores the seed', () => {
     const population = Array.from({ length: 150 }, (_, i) => `H${i}`);
     const [event] = decide({ type: 'DrawSatisfactionSample', seed: 's1', population, coveredPosition: 7 }, foldCycle([opened, selfAssessed]));

@@ -343,9 +343,9 @@ export function decide(command: CycleCommand, state: CycleState): CycleEvent[] {
       const sampled = new Set(state.sample.households);
       const outside = command.responses.filter((r) => !sampled.has(r.household)).map((r) => r.household);
       if (outside.length > 0) throw invariant('household_not_sampled', `households not in the sample: ${outside.slice(0, 5).join(', ')}`, { households: outside });
-      const seen = new Set<string>();
-      const repeated = command.responses.filter((r) => seen.has(r.household) || !seen.add(r.household) || state.responses[r.household]);
-      if (repeated.length > 0) throw conflict('response_exists', `a response is already recorded for ${repeated.map((r) => r.household).slice(0, 5).join(', ')}`);
+      const households = command.responses.map((r) => r.household);
+      const repeated = households.filter((h, i) => households.indexOf(h) !== i || state.responses[h]);
+      if (repeated.length > 0) throw conflict('response_exists', `one response per household; already given for ${repeated.slice(0, 5).join(', ')}`);
       return [{ type: 'SatisfactionResponsesRecorded', data: { responses: command.responses } }];
     }
 
