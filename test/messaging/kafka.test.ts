@@ -59,6 +59,17 @@ const coversAll = (ids: readonly string[]) => (messages: ReadMessage[]) => {
   return ids.every((id) => got.has(id));
 };
 
+/** Messages that the published JSON Schema of `topic` refuses, with the reasons. */
+function schemaErrors(topic: string, messages: ReadMessage[]): string[] {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  const validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, `libs/messaging/schemas/${topic}.schema.json`), 'utf8')));
+  return messages
+    .map((m) => JSON.parse(m.value.toString('utf8')))
+    .filter((value) => !validate(value))
+    .map((value) => `${JSON.stringify(value)}: ${ajv.errorsText(validate.errors)}`);
+}
+
 async function caughtUp(relay: KafkaRelay): Promise<boolean> {
   const status = await relay.status();
   return status.lag === 0;
@@ -133,15 +144,7 @@ describeKafka('Kafka relay and feed (real broker)', () => {
     });
 
     it('publishes messages an outside consumer can validate against the published JSON Schema', () => {
-      const ajv = new Ajv2020({ strict: false, allErrors: true });
-      addFormats.default(ajv);
-      const schema = JSON.parse(readFileSync(join(ROOT, 'libs/messaging/schemas/socialwork.events.v1.schema.json'), 'utf8'));
-      const validate = ajv.compile(schema);
-      const invalid = messages
-        .map((m) => JSON.parse(m.value.toString('utf8')))
-        .filter((value) => !validate(value))
-        .map(() => ajv.errorsText(validate.errors));
-      expect(invalid).toEqual([]);
+      expect(schemaErrors('socialwork.events.v1', messages)).toEqual([]);
     });
 
     it('reports as lag the events committed but not yet published while it is stopped', async () => {
@@ -437,6 +440,7 @@ describeKafka('Kafka relay and feed (real broker)', () => {
       const values = published.map((m) => ({ key: m.key, ...(JSON.parse(m.value.toString('utf8')) as IndicatorChange) }));
       expect(new Set(values.map((v) => v.changeId)).size).toBe(total);
       values.forEach((v) => expect(v.key).toBe(v.scope));
+      expect(schemaErrors('socialwork.indicator-changes.v1', published)).toEqual([]);
       const phoneDelta = (community: string) =>
         values.filter((v) => v.indicator === 'phone_contacts' && v.scope === `community:T1/${community}`).reduce((sum, v) => sum + v.delta, 0);
       expect([phoneDelta('c1'), phoneDelta('c2')]).toEqual([1, 1]);

@@ -44,47 +44,81 @@ CREATE TABLE ${schema}.dead_letters (
 }
 
 type DeadLetter = (event: FeedEvent, error: Error, attempts: number, tx: pg.PoolClient) => Promise<void>;
-export type Outcome = 'handled' | 'duplicate' | 'skipped' | 'dead-lettered';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * A batch of events inside an open transaction: their ids are recorded as processed in one
+ * statement (the duplicates drop out there) and the handler runs for the fresh ones. Should any
+ * handler throw, the batch is rolled back to its savepoint and redone one event at a time, so only
+ * the failing event is retried and, at the end, dead-lettered.
+ */
+export async function processBatch(
+  tx: pg.PoolClient,
+  handler: FeedHandler,
+  events: readonly FeedEvent[],
+  maxAttempts: number,
+  deadLetter: DeadLetter,
+): Promise<void> {
+  const wanted = handler.types ? events.filter((e) => handler.types!.includes(e.type)) : events;
+  if (wanted.length === 0) return;
+  await tx.query('SAVEPOINT feed_batch');
+  const { rows } = await tx.query<{ event_id: string }>(
+    `INSERT INTO ${handler.schema}.processed_events (group_id, event_id) SELECT $1, unnest($2::uuid[])
+     ON CONFLICT DO NOTHING RETURNING event_id`,
+    [handler.groupId, wanted.map((e) => e.eventId)],
+  );
+  const fresh = new Set(rows.map((r) => r.event_id));
+  let current: FeedEvent | undefined;
+  try {
+    for (current of wanted) if (fresh.delete(current.eventId)) await handler.handle(current, tx);
+    await tx.query('RELEASE SAVEPOINT feed_batch');
+  } catch (error) {
+    await tx.query('ROLLBACK TO SAVEPOINT feed_batch');
+    // The batch run was the failing event's first attempt.
+    for (const event of wanted) await processEvent(tx, handler, event, maxAttempts, deadLetter, event === current ? (error as Error) : undefined);
+  }
+}
+
+/**
  * One event inside an open transaction: record its id (a duplicate stops here), do the work, all
  * behind a savepoint so a failing handler is rolled back alone and retried. After `maxAttempts`
- * failures the event is dead-lettered and recorded as processed: the consumer moves on. Errors
- * outside the handler (the database away) are thrown: they are no fault of the event.
+ * failures (counting `failed`, an attempt already made) the event is dead-lettered and recorded as
+ * processed: the consumer moves on. Errors outside the handler (the database away) are thrown:
+ * they are no fault of the event.
  */
-export async function processEvent(
+async function processEvent(
   tx: pg.PoolClient,
   handler: FeedHandler,
   event: FeedEvent,
   maxAttempts: number,
   deadLetter: DeadLetter,
-): Promise<Outcome> {
-  if (handler.types && !handler.types.includes(event.type)) return 'skipped';
+  failed?: Error,
+): Promise<void> {
   const record = `INSERT INTO ${handler.schema}.processed_events (group_id, event_id, dead_lettered) VALUES ($1, $2, $3)
                   ON CONFLICT DO NOTHING`;
-  for (let attempt = 1; ; attempt++) {
+  let attempts = failed ? 1 : 0;
+  let lastError = failed;
+  while (attempts < maxAttempts) {
+    if (lastError) await pause(Math.min(50 * 2 ** (attempts - 1), 1000));
+    attempts += 1;
     await tx.query('SAVEPOINT feed_event');
     const { rowCount } = await tx.query(record, [handler.groupId, event.eventId, false]);
     if (rowCount === 0) {
       await tx.query('RELEASE SAVEPOINT feed_event');
-      return 'duplicate';
+      return;
     }
     try {
       await handler.handle(event, tx);
       await tx.query('RELEASE SAVEPOINT feed_event');
-      return 'handled';
+      return;
     } catch (error) {
       await tx.query('ROLLBACK TO SAVEPOINT feed_event');
-      if (attempt >= maxAttempts) {
-        await deadLetter(event, error as Error, attempt, tx);
-        await tx.query(record, [handler.groupId, event.eventId, true]);
-        return 'dead-lettered';
-      }
-      await pause(Math.min(50 * 2 ** (attempt - 1), 1000));
+      lastError = error as Error;
     }
   }
+  await deadLetter(event, lastError!, attempts, tx);
+  await tx.query(record, [handler.groupId, event.eventId, true]);
 }
 
 /**
@@ -113,9 +147,7 @@ async function subscribePostgres(options: SubscribeOptions): Promise<FeedSubscri
     {
       name: `consumer:${options.groupId}`,
       types: options.types,
-      handle: async (events, tx) => {
-        for (const event of events) await processEvent(tx, options, toFeedEvent(event, keys), maxAttempts, deadLetter);
-      },
+      handle: (events, tx) => processBatch(tx, options, events.map((event) => toFeedEvent(event, keys)), maxAttempts, deadLetter),
     },
     { batchSize: 100, pollMs: 500, onError: options.onError },
   );
@@ -158,25 +190,26 @@ export async function subscribeKafka(options: SubscribeOptions, kafka: Kafka): P
   await consumer.run({
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+      if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      const events: FeedEvent[] = [];
+      const messageOf = new Map<string, KafkaMessage>();
+      for (const message of batch.messages) {
+        const decoded = decode(message);
+        if (decoded instanceof Error) {
+          // Unreadable bytes fail the same way every time: no retries, straight to the dead letters.
+          await sendToDeadLetters(message, batch.partition, decoded, 1);
+          continue;
+        }
+        events.push(decoded);
+        messageOf.set(decoded.eventId, message);
+      }
       const client = await options.pool.connect();
-      const done: string[] = [];
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        for (const message of batch.messages) {
-          if (!isRunning() || isStale()) break;
-          const decoded = decode(message);
-          if (decoded instanceof Error) {
-            // Unreadable bytes fail the same way every time: no retries, straight to the dead letters.
-            await sendToDeadLetters(message, batch.partition, decoded, 1);
-          } else {
-            await processEvent(client, options, decoded, maxAttempts, (_event, error, attempts) =>
-              sendToDeadLetters(message, batch.partition, error, attempts),
-            );
-          }
-          done.push(message.offset);
-          await heartbeat();
-        }
+        await processBatch(client, options, events, maxAttempts, (event, error, attempts) =>
+          sendToDeadLetters(messageOf.get(event.eventId)!, batch.partition, error, attempts),
+        );
         await client.query('COMMIT');
       } catch (error) {
         broken = error as Error;
@@ -187,7 +220,8 @@ export async function subscribeKafka(options: SubscribeOptions, kafka: Kafka): P
       }
       // Offsets move only after the work committed: a crash in between re-delivers, and the
       // processed-ids table turns the re-delivery into a no-op.
-      for (const offset of done) resolveOffset(offset);
+      resolveOffset(batch.lastOffset());
+      await heartbeat();
       await commitOffsetsIfNecessary();
     },
   });
