@@ -4,6 +4,7 @@ import type { ServiceRecordBody } from '@app/recording';
 import { createBackofficeApp } from '../../apps/backoffice/src/bootstrap.js';
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { IndicatorProjectionsService } from '../../apps/backoffice/src/indicators/indicator-projections.service.js';
+import { adminFetch } from '../support/auth.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { append, area, corrected, serviceEvent, stationRegistered } from './fixtures.js';
 
@@ -26,7 +27,7 @@ describe('indicator catalog changes and data-quality findings', () => {
   let service: IndicatorProjectionsService;
 
   const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${url}${path}`, {
+    const response = await adminFetch(`${url}${path}`, {
       method,
       headers: body ? { 'content-type': 'application/json' } : {},
       body: body ? JSON.stringify(body) : undefined,

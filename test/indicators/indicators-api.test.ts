@@ -5,6 +5,7 @@ import { createBackofficeApp } from '../../apps/backoffice/src/bootstrap.js';
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { IndicatorProjectionsService } from '../../apps/backoffice/src/indicators/indicator-projections.service.js';
 import { rebuildIndicators } from '../../apps/backoffice/src/indicators/index.js';
+import { adminFetch } from '../support/auth.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { append, area, contractSigned, corrected, event, serviceEvent, stationRegistered, targetsAmended } from './fixtures.js';
 
@@ -26,7 +27,7 @@ describe('indicator API over projected events', () => {
 
   const catchUp = () => app.get(IndicatorProjectionsService).projections.main.catchUp();
   const get = async (path: string) => {
-    const response = await fetch(`${url}${path}`);
+    const response = await adminFetch(`${url}${path}`);
     const text = await response.text();
     return { status: response.status, type: response.headers.get('content-type'), text, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : undefined };
   };
