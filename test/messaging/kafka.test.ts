@@ -400,6 +400,7 @@ describeKafka('Kafka relay and feed (real broker)', () => {
         KAFKA_EVENTS_TOPIC: eventsTopic,
         KAFKA_INDICATOR_CHANGES_TOPIC: changesTopic,
         PSEUDONYM_KEYS: `440111:${Buffer.alloc(32, 7).toString('base64')}`,
+        KAFKA_LOG_LEVEL: 'nothing',
         INDICATOR_POLL_MS: '50',
       });
       app = await createBackofficeApp(db.pool);

@@ -11,15 +11,26 @@ export function brokersFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
 export interface KafkaClientOptions {
   brokers: readonly string[];
   clientId: string;
-  /** kafkajs' own log (default: errors only; its warnings during a broker restart are expected). */
+  /**
+   * kafkajs' own log. Default: KAFKA_LOG_LEVEL (nothing|error|warn|info|debug), else errors only;
+   * errors while a broker restarts or a new topic elects its leaders are expected and retried.
+   */
   logLevel?: logLevel;
 }
+
+const LOG_LEVELS: Record<string, logLevel> = {
+  nothing: logLevel.NOTHING,
+  error: logLevel.ERROR,
+  warn: logLevel.WARN,
+  info: logLevel.INFO,
+  debug: logLevel.DEBUG,
+};
 
 export function createKafka(options: KafkaClientOptions): Kafka {
   const config: KafkaConfig = {
     clientId: options.clientId,
     brokers: [...options.brokers],
-    logLevel: options.logLevel ?? logLevel.ERROR,
+    logLevel: options.logLevel ?? LOG_LEVELS[process.env.KAFKA_LOG_LEVEL ?? 'error'] ?? logLevel.ERROR,
     connectionTimeout: 3000,
     // Retries inside kafkajs stay short: the relay and the consumer have their own loops that wait
     // out a broker that is away for longer, without giving up.
@@ -28,8 +39,15 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   return new Kafka(config);
 }
 
-/** Creates the topics that do not exist yet (a no-op for those that do). */
-export async function ensureTopics(kafka: Kafka, topics: readonly string[], numPartitions = 3): Promise<void> {
+/**
+ * Creates the topics that do not exist yet (a no-op for those that do), with KAFKA_TOPIC_PARTITIONS
+ * partitions (6): whichever of the relay and a consumer starts first creates them alike.
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: readonly string[],
+  numPartitions = Number(process.env.KAFKA_TOPIC_PARTITIONS ?? 6),
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -44,7 +44,7 @@ export interface RelayOptions {
   batchSize?: number;
   /** Poll interval when no append notification arrives. */
   pollMs?: number;
-  /** Partitions of the topic when the relay creates it. */
+  /** Partitions of the topic when the relay creates it (default KAFKA_TOPIC_PARTITIONS, else 6). */
   partitions?: number;
   onError?: (error: Error) => void;
 }

@@ -36,7 +36,6 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
     const kafka = createKafka({ brokers: this.brokers, clientId: 'socialwork-relay' });
     const options = {
       batchSize: Number(process.env.RELAY_BATCH_SIZE ?? 500),
-      partitions: Number(process.env.KAFKA_TOPIC_PARTITIONS ?? 6),
       onError: (error: Error) => this.logger.warn(`relay: ${error.message} (retrying)`),
     };
     this.relays = [
