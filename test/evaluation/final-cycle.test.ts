@@ -200,6 +200,7 @@ describe('the Sanyuanli 2025 final evaluation (seed 003)', () => {
       at = next;
     }
     expect(text).toContain('等级为：**良好**');
+    expect(text).toMatch(/4\. 出具最终报告阶段（已完成，最终报告出具于 \d{4}-\d{2}-\d{2}）/);
     expect(text).toContain('数据截止说明：本报告的指标数据截至 2025-04-23');
     expect(text).toContain('SYL-飞鹅新村-C0154');
     expect(text).toContain('总体满意度 96.00%');

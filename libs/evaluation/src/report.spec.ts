@@ -33,6 +33,7 @@ describe('the report', () => {
     expect(text).toContain('数据截至 2025-04-23');
     expect(text).toContain('覆盖事件日志位置 ≤ 4321');
     expect(text).toContain('最终等级以最终报告为准');
+    expect(text).toContain('1. 自我评审阶段（已完成）\n2. 实地评估阶段（进行中）\n3. 报告反馈阶段（未开始）');
   });
 
   it('says 暂无相关意见 for a section without findings, and shows a finding with its evidence under its 片区', () => {

@@ -17,6 +17,7 @@ const SECTIONS: { area: FindingArea; title: string }[] = [
   { area: 'supervision_centre', title: '督导中心' },
   { area: 'supervisor', title: '监督方评估' },
 ];
+const STAGES = ['self_assessment', 'field_evaluation', 'draft_report', 'final_report'] as const;
 const NUMERALS = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
 const percent = (rate: Exact): string => `${rate.times(Exact.int(100)).toFixed(2)}%`;
 const yuanToWan = (yuan: string): string => Exact.parseAmount(yuan).div(Exact.int(10000)).toFixed(2).replace(/\.?0+$/, '');
@@ -94,9 +95,12 @@ export function renderReportMarkdown(state: CycleState): string {
     '',
     '### （一）评估阶段',
     '',
-    ...(['self_assessment', 'field_evaluation', 'draft_report', 'final_report'] as const).map(
-      (stage, i) => `${i + 1}. ${STAGE_NAMES[stage]}${state.stageVersions[stage] ? '（已完成或进行中）' : '（未开始）'}`,
-    ),
+    ...STAGES.map((stage, i) => {
+      const reached = STAGES.indexOf(state.stage!);
+      const status = i < reached || (stage === 'final_report' && final) ? '已完成' : i === reached ? '进行中' : '未开始';
+      const on = stage === 'draft_report' ? state.draftIssuedOn : stage === 'final_report' ? final?.issuedOn : undefined;
+      return `${i + 1}. ${STAGE_NAMES[stage]}（${status}${on ? `，${stage === 'draft_report' ? '初稿' : '最终报告'}出具于 ${on}` : ''}）`;
+    }),
     '',
     '### （二）评估结果说明',
     '',
