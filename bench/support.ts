@@ -28,11 +28,10 @@ export async function withFreshDatabase<T>(prefix: string, work: (url: string) =
   }
 }
 
-/** Items per second of `work`, which handles `items` items. */
-export async function rate(items: number, work: () => Promise<unknown>): Promise<number> {
+export async function elapsedMs(work: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await work();
-  return items / ((performance.now() - start) / 1000);
+  return performance.now() - start;
 }
 
 /** Runs `count` calls of `task(i)`, `concurrency` at a time (each worker waits for its call to finish). */
