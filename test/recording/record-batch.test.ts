@@ -120,6 +120,20 @@ describe('RecordingService.recordBatch', () => {
     expect(statuses(await service.recordBatch([at('b6-s', 'case_session', { case: 'k6' })], ctx))).toEqual(['rejected:case_not_open']);
   });
 
+  it('recognises a stored record among new ones inside the caller\'s transaction, which stays usable', async () => {
+    await service.recordBatch([at('b9-old', 'outreach', { reached: 2 })], ctx);
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const outcomes = await service.recordBatch([at('b9-new', 'outreach', { reached: 3 }), at('b9-old', 'outreach', { reached: 2 })], ctx, { tx: client });
+      expect(statuses(outcomes)).toEqual(['accepted', 'duplicate']);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    expect(await store.findEvent(recordEventId('b9-new'))).toMatchObject({ type: 'OutreachRecorded' });
+  });
+
   it('sees places registered by another writer after its cache was filled', async () => {
     const other = new RecordingService(db.pool, store);
     await other.recordBatch(setup('3'), ctx);

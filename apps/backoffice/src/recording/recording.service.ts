@@ -99,11 +99,21 @@ export class RecordingService {
     return (await this.recordBatch([record], ctx))[0]!;
   }
 
+  /**
+   * A chunk is first decided optimistically, without looking its ids up: new records are the common
+   * case, and the store's unique event ids catch the others. If one turns out stored already, the
+   * chunk is decided again with the look-up (idempotency before rules).
+   */
   private async recordChunk(records: AnyRecord[], ctx: ChunkContext, tx?: pg.PoolClient): Promise<RecordOutcome[]> {
+    let optimistic = true;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await new ChunkDecision(records, ctx, this.directory, this.pool, tx).run(this.store);
+        return await new ChunkDecision(records, ctx, this.directory, this.pool, tx, optimistic).run(this.store);
       } catch (error) {
+        if (error instanceof AlreadyStored) {
+          optimistic = false;
+          continue;
+        }
         if (tx || attempt >= ATTEMPTS || !lostRace(error)) throw error;
         // The race may have been on a setup stream, whose versions come from the place directory.
         await this.directory.fresh();
@@ -112,10 +122,15 @@ export class RecordingService {
   }
 }
 
+const isUniqueViolation = (error: unknown): boolean => (error as { code?: string })?.code === '23505';
+
 /** Someone appended the same stream or the same record between our read and our append. */
 function lostRace(error: unknown): boolean {
-  return error instanceof WrongExpectedVersionError || (error as { code?: string })?.code === '23505';
+  return error instanceof WrongExpectedVersionError || isUniqueViolation(error);
 }
+
+/** An optimistic chunk held a record stored before: decide it again with the look-up. */
+class AlreadyStored extends Error {}
 
 type Pending = { index: number; request: AppendRequest } | { index: number; sameAs: number };
 
@@ -154,7 +169,8 @@ class ChunkDecision {
     private readonly ctx: ChunkContext,
     private readonly directory: PlaceDirectory,
     pool: pg.Pool,
-    private readonly tx?: pg.PoolClient,
+    private readonly tx: pg.PoolClient | undefined,
+    private readonly optimistic: boolean,
   ) {
     this.db = tx ?? pool;
     this.outcomes = new Array(records.length);
@@ -191,8 +207,31 @@ class ChunkDecision {
         this.outcomes[index] = { status: 'rejected', error };
       }
     }
+    if (this.optimistic) await this.recheckRejected();
     await this.append(store, pending);
     return this.outcomes as RecordOutcome[];
+  }
+
+  /** A refused record may only be refused because it is stored already: then it is a repeat. */
+  private async recheckRejected(): Promise<void> {
+    const rejected = this.outcomes.flatMap((outcome, index) => (outcome?.status === 'rejected' ? [index] : []));
+    if (rejected.length === 0) return;
+    const stored = await this.lookup(rejected.map((index) => this.eventIds[index]!));
+    for (const index of rejected) {
+      const row = stored.get(this.eventIds[index]!);
+      if (row) this.outcomes[index] = this.repeatOf(this.records[index]!.id, index, row);
+    }
+  }
+
+  private async lookup(eventIds: string[]): Promise<Map<string, StoredRow>> {
+    if (eventIds.length === 0) return new Map();
+    const { rows } = await this.db.query<StoredRow>(
+      `SELECT event_id, position, stream_id, type, metadata->>'contentHash' AS hash, metadata->>'recordId' AS record_id,
+              CASE WHEN type = 'RecordCorrected' THEN data->>'base' END AS base
+         FROM es_events WHERE event_id = ANY($1::uuid[])`,
+      [eventIds],
+    );
+    return new Map(rows.map((r) => [r.event_id, r]));
   }
 
   private repeatOf(recordId: string, index: number, stored: { position: number; hash: string | null }): RecordOutcome {
@@ -202,24 +241,14 @@ class ChunkDecision {
   }
 
   /**
-   * Three reads at most: the records already stored (this chunk's ids and the ids corrections
-   * name), the keyed streams the chunk touches, and — only when it holds corrections — the shared
-   * streams' versions and the histories of the records corrected there.
+   * Three reads at most: the records already stored (the ids corrections name, and unless
+   * optimistic this chunk's ids), the keyed streams the chunk touches, and — only when it holds
+   * corrections — the shared streams' versions and the histories of the records corrected there.
    */
   private async load(): Promise<void> {
-    const wanted = new Set(this.eventIds);
+    const wanted = new Set(this.optimistic ? [] : this.eventIds);
     for (const record of this.records) if (record.kind === 'correction') wanted.add(recordEventId(record.corrects));
-    const [{ rows }, places] = await Promise.all([
-      this.db.query<StoredRow>(
-        `SELECT event_id, position, stream_id, type, metadata->>'contentHash' AS hash, metadata->>'recordId' AS record_id,
-                CASE WHEN type = 'RecordCorrected' THEN data->>'base' END AS base
-           FROM es_events WHERE event_id = ANY($1::uuid[])`,
-        [[...wanted]],
-      ),
-      this.directory.current(this.tx),
-    ]);
-    this.places = places;
-    this.stored = new Map(rows.map((r) => [r.event_id, r]));
+    [this.stored, this.places] = await Promise.all([this.lookup([...wanted]), this.directory.current(this.tx)]);
 
     const keyed = new Set<string>();
     const shared = new Set<string>();
@@ -373,9 +402,9 @@ class ChunkDecision {
           ? { status: 'accepted', position: result.positions[0]! }
           : this.repeatOf(this.records[index]!.id, index, { position: result.position, hash: result.contentHash });
     } else if (appends.length > 0) {
-      const { first } = await store.appendBulk(
+      const { first } = await this.appendBulk(
+        store,
         appends.map((a) => a.request),
-        this.tx,
       );
       appends.forEach((a, k) => (this.outcomes[a.index] = { status: 'accepted', position: first + k }));
     }
@@ -383,6 +412,20 @@ class ChunkDecision {
       if (!('sameAs' in p)) continue;
       const original = this.outcomes[p.sameAs]!;
       this.outcomes[p.index] = original.status === 'rejected' ? original : { status: 'duplicate', position: original.position };
+    }
+  }
+
+  /** In the caller's transaction an optimistic COPY runs under a savepoint, so a stored id costs only this attempt. */
+  private async appendBulk(store: PgEventStore, requests: AppendRequest[]): Promise<{ first: number; last: number }> {
+    const savepoint = this.tx && this.optimistic ? this.tx : undefined;
+    await savepoint?.query('SAVEPOINT recording_chunk');
+    try {
+      const appended = await store.appendBulk(requests, this.tx);
+      await savepoint?.query('RELEASE SAVEPOINT recording_chunk');
+      return appended;
+    } catch (error) {
+      await savepoint?.query('ROLLBACK TO SAVEPOINT recording_chunk');
+      throw this.optimistic && isUniqueViolation(error) ? new AlreadyStored() : error;
     }
   }
 }
