@@ -1,12 +1,41 @@
-import type { RecordingEvent } from '@app/recording';
+import type { SealedContact } from '@app/auth';
+import { householdSubject, type HouseholdKeyring } from '@app/platform';
+import type { AnyRecord, Contact, RecordingEvent, ServiceRecordBody } from '@app/recording';
+
+type WithContact = { station: string; household: string; contact?: Contact | SealedContact };
+
+/** The households whose contact a batch states in plain: their keys are loaded (or made) first. */
+export function householdsWithContact(records: readonly AnyRecord[]): string[] {
+  return records.flatMap((record) => {
+    const body = record.kind === 'correction' ? record.replacement : record;
+    return body?.kind === 'household_archived' && body.contact ? [householdSubject(body.station, body.household)] : [];
+  });
+}
 
 /**
  * The one place personal data (a household's `contact`: name, id number, phone) passes on its way
- * into an event. For now it is kept as given; access control will swap this for encryption. The
- * function sees fresh content (a new household_archived, a correction's replacement) and content
- * already stored (a correction's `before`, or the `after` that voiding a correction restores), so
- * a replacement must leave already-protected values as they are.
+ * into an event: sealed under the household's key (AES-256-GCM). The function sees fresh content (a
+ * new household_archived, a correction's replacement) and content already stored (a correction's
+ * `before`, or the `after` that voiding a correction restores); sealed values stay as they are. A
+ * household whose key was erased has its contact dropped.
  */
-export function protectPersonalData(event: RecordingEvent): RecordingEvent {
+export function protectPersonalData(event: RecordingEvent, keyring: HouseholdKeyring): RecordingEvent {
+  if (event.type === 'HouseholdArchived') return { ...event, data: seal(event.data, keyring) };
+  if (event.type === 'RecordCorrected') {
+    const { before, after } = event.data;
+    return { ...event, data: { ...event.data, before: sealBody(before, keyring), after: sealBody(after, keyring) } };
+  }
   return event;
+}
+
+function sealBody(body: ServiceRecordBody | null, keyring: HouseholdKeyring): ServiceRecordBody | null {
+  return body?.kind === 'household_archived' ? seal(body, keyring) : body;
+}
+
+function seal<T extends WithContact>(data: T, keyring: HouseholdKeyring): T {
+  if (data.contact === undefined) return data;
+  const { contact, ...rest } = data;
+  const sealed = keyring.protect(householdSubject(data.station, data.household), contact);
+  // The event's published shape keeps `contact`; what it holds is the sealed form.
+  return (sealed ? { ...rest, contact: sealed } : rest) as T;
 }

@@ -32,9 +32,9 @@ import {
   type SetupRecord,
   type StreamRef,
 } from '@app/recording';
-import { EVENT_STORE, PG_POOL } from '@app/platform';
+import { EVENT_STORE, PG_POOL, loadHouseholdKeyring, type HouseholdKeyring } from '@app/platform';
 import { PlaceDirectory } from './place-directory.js';
-import { protectPersonalData } from './personal-data.js';
+import { householdsWithContact, protectPersonalData } from './personal-data.js';
 
 export interface RecordContext {
   actor: string;
@@ -159,6 +159,7 @@ class ChunkDecision {
   /** Stream and base record of each record accepted in this chunk (a later correction may name it). */
   private readonly accepted = new Map<string, { stream: StreamRef; base: string }>();
   private places!: Places;
+  private keyring!: HouseholdKeyring;
   private refreshed = false;
   private readonly localSetup: SetupEvent[] = [];
   private readonly db: pg.Pool | pg.PoolClient;
@@ -248,7 +249,11 @@ class ChunkDecision {
   private async load(): Promise<void> {
     const wanted = new Set(this.optimistic ? [] : this.eventIds);
     for (const record of this.records) if (record.kind === 'correction') wanted.add(recordEventId(record.corrects));
-    [this.stored, this.places] = await Promise.all([this.lookup([...wanted]), this.directory.current(this.tx)]);
+    [this.stored, this.places, this.keyring] = await Promise.all([
+      this.lookup([...wanted]),
+      this.directory.current(this.tx),
+      loadHouseholdKeyring(this.db, householdsWithContact(this.records)),
+    ]);
 
     const keyed = new Set<string>();
     const shared = new Set<string>();
@@ -370,7 +375,7 @@ class ChunkDecision {
 
   private requestFor(index: number, decision: Decision): AppendRequest {
     const record = this.records[index]!;
-    const event = protectPersonalData(decision.event);
+    const event = protectPersonalData(decision.event, this.keyring);
     const newEvent: NewEvent = {
       eventId: this.eventIds[index]!,
       type: event.type,

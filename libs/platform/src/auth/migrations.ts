@@ -14,7 +14,7 @@ CREATE TABLE auth.users (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 
--- One AES-256 key per household: its contact is sealed under it, in events too. Erasure deletes the row.
+-- One AES-256 key per household (station/household): its contact is sealed under it, in events too. Erasure deletes the row.
 CREATE TABLE auth.household_keys (
   household  text PRIMARY KEY,
   key        bytea NOT NULL CHECK (length(key) = 32),

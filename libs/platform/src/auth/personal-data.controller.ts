@@ -1,12 +1,20 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
-import type { Caller } from '@app/auth';
+import type pg from 'pg';
+import { isSealedContact, type Caller } from '@app/auth';
+import { notFound } from '@app/kernel';
+import { PG_POOL } from '../tokens.js';
 import { AccessService } from './access.service.js';
 import { CurrentCaller, Requires } from './decorators.js';
 import { PersonalDataVault } from './personal-data.js';
 
 class ErasureRequest {
+  @ApiProperty({ description: 'the station whose household file it is' })
+  @IsString()
+  @Length(1, 100)
+  station: string;
+
   @ApiProperty({ description: 'household id (一户一档)' })
   @IsString()
   @Length(1, 100)
@@ -23,25 +31,62 @@ class ReadsQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() district?: string;
 }
 
+interface FileEntry {
+  type: string;
+  recordedAt: string;
+  actor: string;
+  data: unknown;
+}
+
 @ApiTags('personal data (个人信息)')
 @ApiBearerAuth()
-@Controller('api/v1/personal-data')
+@Controller('api/v1')
 export class PersonalDataController {
   constructor(
     private readonly vault: PersonalDataVault,
     private readonly access: AccessService,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
   ) {}
 
+  /**
+   * A household's file (一户一档): every event of it, its contact shown in full to the roles that
+   * serve people (the read is recorded), masked to those that supervise, never to others.
+   */
+  @Get('households/:station/:household')
+  @Requires('records:read')
+  async file(@CurrentCaller() caller: Caller, @Param('station') station: string, @Param('household') household: string): Promise<{ station: string; household: string; events: FileEntry[] }> {
+    const { rows } = await this.pool.query<{ type: string; data: unknown; actor: string; recorded_at: Date }>(
+      `SELECT type, data, metadata->>'actor' AS actor, recorded_at FROM es_events WHERE stream_id = $1 ORDER BY stream_version`,
+      [`household-${station}/${household}`],
+    );
+    if (rows.length === 0) throw notFound('household_not_found', `no household ${household} at station ${station}`);
+    const shown = new Map<string, unknown>();
+    const show = async (value: unknown): Promise<unknown> => {
+      if (Array.isArray(value) || typeof value !== 'object' || value === null) return value;
+      const entries = await Promise.all(
+        Object.entries(value).map(async ([field, inner]) => {
+          if (field !== 'contact' || !isSealedContact(inner)) return [field, await show(inner)] as const;
+          if (!shown.has(inner.sealed)) shown.set(inner.sealed, await this.vault.show(caller, station, household, inner));
+          return [field, shown.get(inner.sealed)] as const;
+        }),
+      );
+      return Object.fromEntries(entries.filter(([, inner]) => inner !== undefined));
+    };
+    const events: FileEntry[] = [];
+    for (const row of rows) events.push({ type: row.type, recordedAt: row.recorded_at.toISOString(), actor: row.actor, data: await show(row.data) });
+    return { station, household, events };
+  }
+
   /** Erasure (删除): the household's key is destroyed; totals stay, its contact is unreadable everywhere. */
-  @Post('erasures')
+  @Post('personal-data/erasures')
   @HttpCode(200)
   @Requires('personal:erase')
   erase(@CurrentCaller() caller: Caller, @Body() request: ErasureRequest) {
-    return this.vault.erase(caller, request.household, request.reason);
+    return this.vault.erase(caller, request.station, request.household, request.reason);
   }
 
   /** Who read which person's file, when (newest first). */
-  @Get('reads')
+  @Get('personal-data/reads')
   @Requires('audit:read')
   async reads(@CurrentCaller() caller: Caller, @Query() query: ReadsQuery) {
     await this.access.authorize(caller, 'audit:read', { station: query.station, district: query.district });

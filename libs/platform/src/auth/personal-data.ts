@@ -18,6 +18,9 @@ import { AccessService } from './access.service.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
+/** Household ids are the station's own (一户一档 per station): a key belongs to station and household. */
+export const householdSubject = (station: string, household: string): string => `${station}/${household}`;
+
 /**
  * The keys of a set of households, loaded at once so that sealing inside a batch is synchronous.
  * An erased household has no key: its contact is dropped, never stored again.
@@ -26,20 +29,40 @@ export class HouseholdKeyring {
   constructor(private readonly keys: ReadonlyMap<string, Buffer>) {}
 
   /** Seals a plain contact; one already sealed stays as it is (a correction's `before`). */
-  protect(household: string, contact: Contact | SealedContact | undefined): SealedContact | undefined {
+  protect(subject: string, contact: Contact | SealedContact | undefined): SealedContact | undefined {
     if (contact === undefined || isSealedContact(contact)) return contact;
-    const key = this.keys.get(household);
-    return key ? sealContact(key, household, contact) : undefined;
+    const key = this.keys.get(subject);
+    return key ? sealContact(key, subject, contact) : undefined;
   }
 
   /** The plain contact, or undefined when the household's key is gone (erased). */
-  open(household: string, contact: SealedContact): Contact | undefined {
-    const key = this.keys.get(household);
-    return key ? openContact(key, household, contact) : undefined;
+  open(subject: string, contact: SealedContact): Contact | undefined {
+    const key = this.keys.get(subject);
+    return key ? openContact(key, subject, contact) : undefined;
   }
 }
 
-/** Personal data at rest and on the way out: keys per household, erasure, masking, the read log. */
+/**
+ * Keys for these households (`householdSubject`), made for those that have none unless erased,
+ * through `db` (the caller's transaction: keys and events commit together).
+ */
+export async function loadHouseholdKeyring(db: Queryable, subjects: Iterable<string>, create = true): Promise<HouseholdKeyring> {
+  const ids = [...new Set(subjects)];
+  if (ids.length === 0) return new HouseholdKeyring(new Map());
+  if (create) {
+    await db.query(
+      `INSERT INTO auth.household_keys (household, key)
+       SELECT h, k FROM unnest($1::text[], $2::bytea[]) AS t(h, k)
+        WHERE NOT EXISTS (SELECT 1 FROM auth.erasures e WHERE e.household = t.h)
+       ON CONFLICT (household) DO NOTHING`,
+      [ids, ids.map(() => newHouseholdKey())],
+    );
+  }
+  const { rows } = await db.query<{ household: string; key: Buffer }>('SELECT household, key FROM auth.household_keys WHERE household = ANY($1::text[])', [ids]);
+  return new HouseholdKeyring(new Map(rows.map((row) => [row.household, row.key])));
+}
+
+/** Personal data on the way out: what each role sees, the read log, erasure. */
 @Injectable()
 export class PersonalDataVault {
   constructor(
@@ -48,57 +71,36 @@ export class PersonalDataVault {
   ) {}
 
   /**
-   * Keys for these households, made for those that have none (`create`), in the caller's
-   * transaction when given: keys and events commit together.
-   */
-  async keyring(households: Iterable<string>, options: { db?: Queryable; create?: boolean } = {}): Promise<HouseholdKeyring> {
-    const db = options.db ?? this.pool;
-    const ids = [...new Set(households)];
-    if (ids.length === 0) return new HouseholdKeyring(new Map());
-    if (options.create ?? true) {
-      await db.query(
-        `INSERT INTO auth.household_keys (household, key)
-         SELECT h, k FROM unnest($1::text[], $2::bytea[]) AS t(h, k)
-          WHERE NOT EXISTS (SELECT 1 FROM auth.erasures e WHERE e.household = t.h)
-         ON CONFLICT (household) DO NOTHING`,
-        [ids, ids.map(() => newHouseholdKey())],
-      );
-    }
-    const { rows } = await db.query<{ household: string; key: Buffer }>(
-      'SELECT household, key FROM auth.household_keys WHERE household = ANY($1::text[])',
-      [ids],
-    );
-    return new HouseholdKeyring(new Map(rows.map((row) => [row.household, row.key])));
-  }
-
-  /**
    * What the caller may see of a household's contact: all of it for roles that serve people (the
    * read is recorded), masked for roles that see files, nothing for the others.
    */
-  async show(caller: Caller, household: string, contact: SealedContact | undefined, place: Place): Promise<ShownContact | undefined> {
+  async show(caller: Caller, station: string, household: string, contact: SealedContact | undefined): Promise<ShownContact | undefined> {
     if (!contact) return undefined;
-    const full = (await this.access.decide(caller, 'personal:read', place)).allowed;
-    if (!full && !(await this.access.decide(caller, 'records:read', place)).allowed) return undefined;
-    const opened = (await this.keyring([household], { create: false })).open(household, contact);
+    const full = (await this.access.decide(caller, 'personal:read', { station })).allowed;
+    if (!full && !(await this.access.decide(caller, 'records:read', { station })).allowed) return undefined;
+    const subject = householdSubject(station, household);
+    const opened = (await loadHouseholdKeyring(this.pool, [subject], false)).open(subject, contact);
     if (!opened) return { erased: true };
     if (!full) return maskContact(opened);
-    const district = place.district ?? (place.station ? (await this.access.places()).districtOf(place.station) : undefined);
+    const district = (await this.access.places()).districtOf(station);
     await this.pool.query(
       'INSERT INTO auth.personal_data_reads (actor, role, household, station, district) VALUES ($1, $2, $3, $4, $5)',
-      [caller.id, caller.role, household, place.station ?? null, district ?? null],
+      [caller.id, caller.role, household, station, district ?? null],
     );
     return opened;
   }
 
   /** Erasure: the key is deleted, so every sealed copy (events, exports, feeds) is unreadable. */
-  async erase(caller: Caller, household: string, reason: string): Promise<{ household: string; keyDeleted: boolean }> {
+  async erase(caller: Caller, station: string, household: string, reason: string): Promise<{ station: string; household: string; keyDeleted: boolean }> {
+    const subject = householdSubject(station, household);
     return inTransaction(this.pool, async (client) => {
-      await client.query(
-        'INSERT INTO auth.erasures (household, erased_by, reason) VALUES ($1, $2, $3) ON CONFLICT (household) DO NOTHING',
-        [household, caller.id, reason],
-      );
-      const { rowCount } = await client.query('DELETE FROM auth.household_keys WHERE household = $1', [household]);
-      return { household, keyDeleted: (rowCount ?? 0) > 0 };
+      await client.query('INSERT INTO auth.erasures (household, erased_by, reason) VALUES ($1, $2, $3) ON CONFLICT (household) DO NOTHING', [
+        subject,
+        caller.id,
+        reason,
+      ]);
+      const { rowCount } = await client.query('DELETE FROM auth.household_keys WHERE household = $1', [subject]);
+      return { station, household, keyDeleted: (rowCount ?? 0) > 0 };
     });
   }
 
