@@ -204,6 +204,11 @@ describe('NDJSON import (POST /api/v1/imports and the command line)', () => {
     expect(await stored(['json-1'])).toEqual([]);
   });
 
+  it('accepts the NDJSON content type with a charset parameter', async () => {
+    const { status, body } = await post(ndjson([phone('charset-1')]), '', 'application/x-ndjson; charset=utf-8');
+    expect([status, body]).toEqual([200, { accepted: 1, duplicates: 0, rejected: [] }]);
+  });
+
   it('answers 400 for an atomic option that is neither true nor false', async () => {
     expect((await post(ndjson([phone('opt-1')]), '?atomic=yes')).status).toBe(400);
   });
