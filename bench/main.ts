@@ -1,5 +1,6 @@
 import { eventStoreBench } from './event-store.bench.js';
 import { importBench } from './import.bench.js';
+import { indicatorsBench } from './indicators.bench.js';
 import { relayBench } from './relay.bench.js';
 
 /**
@@ -7,6 +8,7 @@ import { relayBench } from './relay.bench.js';
  * A new benchmark is one line here. Sizes follow BENCH_SCALE; the server is BENCH_DATABASE_URL.
  */
 const benchmarks: Record<string, () => Promise<void>> = {
+  indicators: indicatorsBench,
   'event-store': eventStoreBench,
   import: importBench,
   relay: relayBench,
