@@ -11,8 +11,9 @@ import { perSecond, printTable, scaled, withFreshDatabase } from './support.js';
 /**
  * Issue 3's benchmarks. (1) A generated NDJSON file of 1,000,000 lines (× BENCH_SCALE) imported with
  * the command line's pipeline end to end: read, parse, validate, decide, append (target ≥ 50,000
- * records/s). (2) Single-record HTTP commands at a sustained rate (1,000 requests/s for
- * BENCH_HTTP_SECONDS, 10 s by default) against a server process (target p99 < 20 ms).
+ * records/s). (2) Single-record HTTP commands (POST /api/v1/records/{kind}) at a sustained rate
+ * (BENCH_HTTP_RATE, 1,000 requests/s, for BENCH_HTTP_SECONDS, 10 s) against a server process started
+ * from the build, as `npm start` runs it (target p99 < 20 ms). Loopback only.
  */
 export async function importBench(): Promise<void> {
   await withFreshDatabase('bench_import', async (url) => {
