@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { CatchUpSubscription, lockCheckpoint, storeCheckpoint, type PgEventStore } from '@app/event-store';
+import { inTransaction } from '@app/database';
+import { CatchUpSubscription, lockCheckpoint, type PgEventStore } from '@app/event-store';
 import { conflict, notFound } from '@app/kernel';
 import { validateDefinition } from '@app/indicators';
 import { buildProjectionName, IndicatorProjectionHandler, loadDefinitions, MAIN_PROJECTION } from './projection.handler.js';
@@ -52,11 +53,7 @@ export class IndicatorProjections {
    */
   async define(input: unknown, change: boolean): Promise<{ id: number; code: string; version: number; state: 'building' }> {
     const definition = validateDefinition(input);
-    const client = await this.pool.connect();
-    let id: number;
-    let version: number;
-    try {
-      await client.query('BEGIN');
+    const { id, version } = await inTransaction(this.pool, async (client) => {
       await client.query('LOCK TABLE ind_definitions IN SHARE ROW EXCLUSIVE MODE');
       const { rows } = await client.query<{ state: string; version: number; sort_order: number }>(
         'SELECT state, version, sort_order FROM ind_definitions WHERE code = $1 ORDER BY version DESC',
@@ -66,20 +63,14 @@ export class IndicatorProjections {
       if (rows.some((r) => r.state === 'building')) throw conflict('definition_building', `indicator ${definition.code} is already being rebuilt`);
       if (change && !active) throw notFound('unknown_indicator', `no active indicator ${definition.code} to change`);
       if (!change && active) throw conflict('indicator_exists', `indicator ${definition.code} exists: change it with PUT`);
-      version = (rows[0]?.version ?? 0) + 1;
+      const next = (rows[0]?.version ?? 0) + 1;
       const inserted = await client.query<{ id: number }>(
         `INSERT INTO ind_definitions (code, version, state, definition, sort_order)
          VALUES ($1, $2, 'building', $3, coalesce($4, (SELECT coalesce(max(sort_order), 0) + 1 FROM ind_definitions))) RETURNING id`,
-        [definition.code, version, JSON.stringify(definition), active?.sort_order ?? null],
+        [definition.code, next, JSON.stringify(definition), active?.sort_order ?? null],
       );
-      id = inserted.rows[0]!.id;
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+      return { id: inserted.rows[0]!.id, version: next };
+    });
     this.startBuild(id);
     return { id, code: definition.code, version, state: 'building' };
   }
@@ -113,17 +104,12 @@ export class IndicatorProjections {
    * main position and flips the states in the same transaction: no event is counted twice or lost.
    * False when the main projection is still behind the build.
    */
-  private async trySwitch(id: number): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+  private trySwitch(id: number): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
       const main = await lockCheckpoint(client, MAIN_PROJECTION);
       const name = buildProjectionName(id);
       let at = await lockCheckpoint(client, name);
-      if (at > main) {
-        await client.query('ROLLBACK');
-        return false;
-      }
+      if (at > main) return false;
       const handler = new IndicatorProjectionHandler(name, { id });
       for (;;) {
         const events = await this.store.readAll({ after: at, upTo: main, limit: 5000, types: handler.types }, client);
@@ -142,16 +128,9 @@ export class IndicatorProjections {
         await client.query('DELETE FROM ind_totals WHERE definition_id = $1', [retired]);
         await client.query('DELETE FROM ind_distinct WHERE definition_id = $1', [retired]);
       }
-      await storeCheckpoint(client, name, main);
       await client.query('DELETE FROM es_checkpoints WHERE name = $1', [name]);
-      await client.query('COMMIT');
       return true;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
 
@@ -162,19 +141,11 @@ export class IndicatorProjections {
  */
 export async function rebuildIndicators(pool: pg.Pool, store: PgEventStore, options: ProjectionOptions = {}): Promise<{ events: number; ms: number }> {
   const started = performance.now();
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await lockCheckpoint(client, MAIN_PROJECTION);
     await client.query('TRUNCATE ind_totals, ind_changes, ind_distinct, ind_records, ind_stations, ind_districts, ind_contracts, ind_targets');
     await client.query("UPDATE es_checkpoints SET position = 0, updated_at = now() WHERE name = $1 OR name LIKE 'indicators:build:%'", [MAIN_PROJECTION]);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   const events = await new IndicatorProjections(pool, store, options).main.catchUp();
   return { events, ms: performance.now() - started };
 }
