@@ -116,8 +116,17 @@ export function drawingOn(station: StationPlace, date: LocalDate): Drawing {
   return current;
 }
 
+/** Contracts by station, computed once per contracts map (every service record asks). */
+const contractsByStation = new WeakMap<ReadonlyMap<string, ContractPlace>, Map<string, ContractPlace[]>>();
+
 export function contractsOf(places: Places, station: string): ContractPlace[] {
-  return [...places.contracts.values()].filter((c) => c.station === station);
+  let byStation = contractsByStation.get(places.contracts);
+  if (!byStation) {
+    byStation = new Map();
+    for (const contract of places.contracts.values()) byStation.set(contract.station, [...(byStation.get(contract.station) ?? []), contract]);
+    contractsByStation.set(places.contracts, byStation);
+  }
+  return byStation.get(station) ?? [];
 }
 
 /** Codes of the errors a fresher directory may cure: the service reloads places once before giving up. */

@@ -77,6 +77,8 @@ const isSetupRecord = (record: AnyRecord): record is SetupRecord => (SETUP_KINDS
 @Injectable()
 export class RecordingService {
   private readonly directory: PlaceDirectory;
+  /** Whether the last chunks were new records: then ids are not looked up before deciding. */
+  private expectNew = true;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: pg.Pool,
@@ -105,13 +107,17 @@ export class RecordingService {
    * chunk is decided again with the look-up (idempotency before rules).
    */
   private async recordChunk(records: AnyRecord[], ctx: ChunkContext, tx?: pg.PoolClient): Promise<RecordOutcome[]> {
-    let optimistic = true;
+    let optimistic = this.expectNew;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await new ChunkDecision(records, ctx, this.directory, this.pool, tx, optimistic).run(this.store);
+        const chunk = new ChunkDecision(records, ctx, this.directory, this.pool, tx, optimistic);
+        const outcomes = await chunk.run(this.store);
+        if (!optimistic) this.expectNew = !chunk.foundStored;
+        return outcomes;
       } catch (error) {
         if (error instanceof AlreadyStored) {
-          optimistic = false;
+          // A file sent again is stored all along: look ids up first until a chunk is all new.
+          optimistic = this.expectNew = false;
           continue;
         }
         if (tx || attempt >= ATTEMPTS || !lostRace(error)) throw error;
@@ -198,7 +204,7 @@ class ChunkDecision {
         continue;
       }
       try {
-        const decision = await this.decide(record);
+        const decision = this.decideOrUndefined(record) ?? (await this.decideWithFreshPlaces(record));
         this.ctx.authorize?.(record, placeOf(record, decision));
         this.apply(record, decision);
         pending.push({ index, request: this.requestFor(index, decision) });
@@ -233,6 +239,11 @@ class ChunkDecision {
       [eventIds],
     );
     return new Map(rows.map((r) => [r.event_id, r]));
+  }
+
+  /** Whether records of this chunk were found stored (known only when not optimistic). */
+  get foundStored(): boolean {
+    return this.eventIds.some((id) => this.stored.has(id));
   }
 
   private repeatOf(recordId: string, index: number, stored: { position: number; hash: string | null }): RecordOutcome {
@@ -312,17 +323,24 @@ class ChunkDecision {
     return history;
   }
 
-  /** Decides against the places as known; a record naming a place we have not seen yet gets one reload. */
-  private async decide(record: AnyRecord): Promise<Decision> {
+  /**
+   * Decides against the places as known; undefined when the record names a place not seen yet
+   * and the directory was not reloaded in this chunk (a synchronous path for the common case).
+   */
+  private decideOrUndefined(record: AnyRecord): Decision | undefined {
     try {
       return this.decideWith(record);
     } catch (error) {
       if (this.refreshed || !isPlaceError(error)) throw error;
-      this.refreshed = true;
-      const fresh = await this.directory.fresh(this.tx);
-      this.places = this.localSetup.reduce(evolvePlaces, fresh);
-      return this.decideWith(record);
+      return undefined;
     }
+  }
+
+  private async decideWithFreshPlaces(record: AnyRecord): Promise<Decision> {
+    this.refreshed = true;
+    const fresh = await this.directory.fresh(this.tx);
+    this.places = this.localSetup.reduce(evolvePlaces, fresh);
+    return this.decideWith(record);
   }
 
   private decideWith(record: AnyRecord): Decision {
