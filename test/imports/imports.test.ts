@@ -190,6 +190,16 @@ describe('NDJSON import (POST /api/v1/imports and the command line)', () => {
     expect(rows).toEqual([{ h: '户-11999' }]);
   });
 
+  it('leaves the body limit on other routes: a 2 MiB JSON command is refused with 413', async () => {
+    const response = await fetch(`${base}/api/v1/records/phone_contact`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(phone('big-json', { household: 'x'.repeat(2 * 1_048_576) })),
+    });
+    expect(response.status).toBe(413);
+    expect(await stored(['big-json'])).toEqual([]);
+  });
+
   it('refuses a line longer than 1 MiB without holding it, and goes on with the next line', async () => {
     const { body } = await post(`{"id":"huge","note":"${'x'.repeat(1_100_000)}"}\n${JSON.stringify(phone('after-huge'))}\n`);
     expect(body).toEqual({ accepted: 1, duplicates: 0, rejected: [{ line: 1, id: null, reason: expect.stringMatching(/line_too_long/) }] });
