@@ -37,7 +37,8 @@ import {
 const unavailable = await brokerAvailable();
 const required = process.env.KAFKA_REQUIRED === '1';
 if (unavailable && !required) {
-  process.stderr.write(`Kafka tests skipped: ${unavailable} (deploy/kafka/kafka.sh start runs one; KAFKA_REQUIRED=1 fails instead)\n`);
+  const remedy = (await canStartBroker()) ? 'no Java here to run deploy/kafka/kafka.sh' : 'deploy/kafka/kafka.sh start runs one';
+  process.stderr.write(`Kafka tests skipped: ${unavailable} (${remedy}; KAFKA_REQUIRED=1 fails instead)\n`);
 }
 const describeKafka = unavailable && !required ? describe.skip : describe;
 const keys = PseudonymKeys.devOnly();
@@ -243,6 +244,32 @@ describeKafka('Kafka relay and feed (real broker)', () => {
       const delivered = firstDeliveries(await readTopic(kafkaClient(), topic, coversAll(committed))).map((e) => e.eventId);
       expect(delivered.sort()).toEqual(committed.sort());
     }, 120000);
+  });
+
+  it('lets one of two relays on the same checkpoint publish; the other takes over when it stops', async () => {
+    const db = await createTestDatabase(eventStoreMigrations);
+    const kafka = kafkaClient();
+    const topic = uniqueName('test.standby');
+    const [a, b] = [newRelay(db, kafka, topic), newRelay(db, kafka, topic)];
+    try {
+      await a.start();
+      await waitFor('the first relay to take the lock', async () => (await a.status()).active);
+      await b.start();
+      const store = new PgEventStore(db.pool);
+      for (let i = 0; i < 10; i++) await store.append(personEvent(i).request);
+      await waitFor('the first relay to publish', () => caughtUp(a));
+      expect([(await a.status()).active, (await b.status()).active]).toEqual([true, false]);
+      await a.stop();
+      for (let i = 10; i < 20; i++) await store.append(personEvent(i).request);
+      await waitFor('the second relay to take over', async () => (await b.status()).active && (await caughtUp(b)));
+      const committed = (await committedEvents(db.pool)).map((e) => e.eventId);
+      const delivered = firstDeliveries(await readTopic(kafka, topic, coversAll(committed))).map((e) => e.eventId);
+      expect(delivered.sort()).toEqual(committed.sort());
+    } finally {
+      await a.stop();
+      await b.stop();
+      await db.drop();
+    }
   });
 
   describe('consumer library on Kafka', () => {

@@ -182,10 +182,12 @@ export class KafkaRelay {
       client.release();
       return;
     }
-    client.on('error', () => {
+    client.on('error', (error) => {
       // The lock went with the connection: stand down until it is taken again.
       this.active = false;
+      if (this.listener !== client) return;
       this.listener = undefined;
+      client.release(error);
     });
     client.on('notification', () => this.wake?.());
     await client.query(`LISTEN ${APPENDED_CHANNEL}`);
