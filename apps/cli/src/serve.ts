@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createPool, migrate, resolveDatabase } from '@app/database';
+import { DEFAULT_SECRET_FILE } from '@app/platform';
 import { createBackofficeApp } from '../../backoffice/src/bootstrap.js';
 import { backofficeMigrations } from '../../backoffice/src/migrations.js';
 import { createEvaluationApp } from '../../evaluation/src/bootstrap.js';
@@ -26,6 +27,8 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   console.log(`backoffice  ${await backoffice.getUrl()}  (API docs: /docs)`);
   console.log(`evaluation  ${await evaluation.getUrl()}  (API docs: /docs)`);
   console.log(`database    ${database.embedded ? 'embedded PostgreSQL in .data/postgres' : 'DATABASE_URL'}`);
+  console.log(`access      every API but /health and /docs needs a bearer token; an administrator's: npm run -s cli -- token --role city_admin`);
+  if (!env.AUTH_JWT_SECRET) console.log(`            (signed with the demo key generated in ${env.AUTH_JWT_SECRET_FILE ?? DEFAULT_SECRET_FILE}; set AUTH_JWT_SECRET to use your own)`);
   if (demo) console.log(`demo data   元岗街 2023 and 三元里街 2025: ${demo.accepted} records loaded, ${demo.rejected.length} refused (DEMO_DATA=off skips)`);
 
   let stopping = false;
