@@ -131,6 +131,17 @@ describe('PostgreSQL event store', () => {
     expect(await store.streamVersion(good)).toBe(1);
   });
 
+  it('fails only the caller whose append breaks the shared statement (one event id twice), not its group', async () => {
+    const broken = request(`thing-${randomUUID()}`, 'no_stream', 2);
+    broken.events[1] = { ...broken.events[1]!, eventId: broken.events[0]!.eventId };
+    const good = [0, 1, 2].map(() => request(`thing-${randomUUID()}`, 'no_stream'));
+    const outcomes = await Promise.allSettled([store.append(good[0]!), store.append(broken), store.append(good[1]!), store.append(good[2]!)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason.message).toMatch(/es_events_event_id/);
+    for (const r of good) expect(await store.streamVersion(r.streamId)).toBe(1);
+    expect(await store.readStream(broken.streamId)).toHaveLength(0);
+  });
+
   it('refuses to update or delete a stored event', async () => {
     await store.append(request(`thing-${randomUUID()}`, 'no_stream'));
     await expect(db.pool.query("UPDATE es_events SET data = '{}'")).rejects.toThrow(/append-only/);

@@ -91,14 +91,14 @@ export class PgEventStore {
         } catch (error) {
           if (batch.length === 1) {
             batch[0]!.reject(error as Error);
-            continue;
-          }
-          // Something in the batch broke the whole statement: retry each alone so only its owner fails.
-          for (const pending of batch) {
-            await this.appendBatch([pending.request]).then(
-              ([result]) => settle(pending, result!),
-              (alone: Error) => pending.reject(alone),
-            );
+          } else {
+            // Something in the batch broke the whole statement: retry each alone so only its owner fails.
+            for (const pending of batch) {
+              await this.appendBatch([pending.request]).then(
+                ([result]) => settle(pending, result!),
+                (alone: Error) => pending.reject(alone),
+              );
+            }
           }
         }
         // Callers just settled append their next events in their continuations: let those run so
