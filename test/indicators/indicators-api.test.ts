@@ -116,6 +116,18 @@ describe('indicator API over projected events', () => {
     expect(money.body.total).toBe('80.52');
   });
 
+  it('pages the history by id; the pages together are the whole history and each carries the full total', async () => {
+    const whole = await get(`/api/v1/indicators/phone_contacts/history?scope=station:SY&${period}`);
+    expect(whole.body.next).toBeNull();
+    const first = await get(`/api/v1/indicators/phone_contacts/history?scope=station:SY&${period}&limit=3`);
+    expect(first.body.changes).toHaveLength(3);
+    expect(first.body.total).toBe(2);
+    const second = await get(`/api/v1/indicators/phone_contacts/history?scope=station:SY&${period}&limit=3&after=${first.body.next}`);
+    expect(second.body.next).toBeNull();
+    expect([...first.body.changes, ...second.body.changes]).toEqual(whole.body.changes);
+    expect((await get(`/api/v1/indicators/phone_contacts/history?scope=station:SY&limit=0`)).status).toBe(400);
+  });
+
   it('exports the same table as CSV, rounding rates only when asked', async () => {
     const exact = await get(`/api/v1/indicators?scope=station:SY&${period}&format=csv`);
     expect(exact.status).toBe(200);

@@ -56,6 +56,21 @@ export class HistoryQueryDto {
   @IsOptional()
   @IsString()
   asOf?: string;
+
+  @ApiPropertyOptional({ description: 'the `next` of the previous page: changes after this id' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  after?: number;
+
+  @ApiPropertyOptional({ description: 'changes per page (default 1000, at most 10000)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  limit?: number;
 }
 
 export class QualityQueryDto {

@@ -65,6 +65,9 @@ type Resolved =
   | { kind: 'stations'; scope: Scope; stations: string[] | null }
   | { kind: 'communities'; scope: Scope; station: string; segments: Segment[] };
 
+/** Changes per history page unless the caller asks for another size (at most 10,000). */
+export const HISTORY_PAGE = 1000;
+
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 @Injectable()
@@ -100,8 +103,11 @@ export class IndicatorQueryService {
     };
   }
 
-  /** Every change of one indicator within a scope and period, in recording order. */
-  async history(code: string, query: Partial<QueryPeriod> & { scope: string }): Promise<{
+  /**
+   * Every change of one indicator within a scope and period, in recording order, a page at a time
+   * (`after`: the last id of the previous page). `total` is the sum of all the changes, every page.
+   */
+  async history(code: string, query: Partial<QueryPeriod> & { scope: string; after?: number; limit?: number }): Promise<{
     scope: string;
     code: string;
     from: LocalDate | null;
@@ -109,6 +115,8 @@ export class IndicatorQueryService {
     asOf: string | null;
     total: number | string;
     changes: HistoryEntry[];
+    /** Pass as `after` for the next page; null on the last page. */
+    next: number | null;
   }> {
     const from = query.from === undefined ? null : parseLocalDate(query.from, 'from');
     const to = query.to === undefined ? null : parseLocalDate(query.to, 'to');
@@ -118,33 +126,33 @@ export class IndicatorQueryService {
     if (!definition) throw notFound('unknown_indicator', `no active indicator ${code}`);
     const resolved = await this.resolve(parseScope(query.scope), from ?? '0001-01-01', to ?? '9999-12-31');
     const where = changeFilter(resolved, from ?? '0001-01-01', to ?? '9999-12-31', asOf, [definition.id]);
+    const limit = query.limit ?? HISTORY_PAGE;
+    const page = where.params.length + 1;
     const { rows } = await this.pool.query<{
-      id: string; position: string; recorded_at: Date; occurred_on: string; station: string; community: string;
-      delta: string; record_id: string; actor: string; reason: string | null;
+      id: number; position: number; recorded_at: Date; occurred_on: string; station: string; community: string;
+      delta: number; record_id: string; actor: string; reason: string | null;
     }>(
       `SELECT c.id, c.position, c.recorded_at, to_char(c.occurred_on, 'YYYY-MM-DD') AS occurred_on, c.station, c.community,
               c.delta, c.record_id, c.actor, c.reason
-         FROM ind_changes c ${where.join} WHERE ${where.sql} ORDER BY c.id`,
-      where.params,
+         FROM ind_changes c ${where.join} WHERE ${where.sql} AND c.id > $${page} ORDER BY c.id LIMIT $${page + 1}`,
+      [...where.params, query.after ?? 0, limit + 1],
     );
+    const total = (await this.sum(`SELECT c.definition_id, sum(c.delta) AS v FROM ind_changes c ${where.join} WHERE ${where.sql} GROUP BY 1`, where.params)).get(definition.id) ?? 0n;
     const money = isMoney(definition.definition);
-    let total = 0n;
-    const changes = rows.map((r) => {
-      total += BigInt(r.delta);
-      return {
-        id: Number(r.id),
-        position: Number(r.position),
-        recordedAt: r.recorded_at.toISOString(),
-        occurredOn: r.occurred_on,
-        station: r.station,
-        community: r.community,
-        delta: presentAmount(BigInt(r.delta), money),
-        recordId: r.record_id,
-        actor: r.actor,
-        reason: r.reason,
-      };
-    });
-    return { scope: formatScope(resolved.scope), code, from, to, asOf: asOf ?? null, total: presentAmount(total, money), changes };
+    const changes = rows.slice(0, limit).map((r) => ({
+      id: r.id,
+      position: r.position,
+      recordedAt: r.recorded_at.toISOString(),
+      occurredOn: r.occurred_on,
+      station: r.station,
+      community: r.community,
+      delta: presentAmount(BigInt(r.delta), money),
+      recordId: r.record_id,
+      actor: r.actor,
+      reason: r.reason,
+    }));
+    const next = rows.length > limit ? changes.at(-1)!.id : null;
+    return { scope: formatScope(resolved.scope), code, from, to, asOf: asOf ?? null, total: presentAmount(total, money), changes, next };
   }
 
   private period(query: QueryPeriod): { from: LocalDate; to: LocalDate; asOf?: string } {
