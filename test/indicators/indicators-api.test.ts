@@ -177,11 +177,13 @@ describe('indicator API over projected events', () => {
   it('gives the same totals and history after a rebuild from the events', async () => {
     const before = await get(`/api/v1/indicators?scope=station:SY&${period}`);
     const history = await get('/api/v1/indicators/phone_contacts/history?scope=city');
-    const { events } = await rebuildIndicators(db.pool, store);
-    expect(events).toBeGreaterThan(0);
+    // The app's own projection may do part of the catching up: the rebuild's count is not checked.
+    await rebuildIndicators(db.pool, store);
     expect((await get(`/api/v1/indicators?scope=station:SY&${period}`)).body).toEqual(before.body);
     const again = await get('/api/v1/indicators/phone_contacts/history?scope=city');
     const strip = (b: { changes: { id: number }[] }) => b.changes.map(({ id: _id, ...rest }) => rest);
     expect(strip(again.body)).toEqual(strip(history.body));
+    // Recomputed, not kept: every change row is new.
+    expect(again.body.changes[0].id).toBeGreaterThan(history.body.changes.at(-1).id);
   });
 });
