@@ -1,38 +1,10 @@
-import { refusal } from './refusal.spec-helper.js';
-import { checkServicePlace, decideSetup, emptyPlaces, evolvePlaces, type Places } from './places.js';
+import { contract, district, placesOf, refusal, station } from './spec-support.js';
+import { checkServicePlace, decideSetup, emptyPlaces, evolvePlaces } from './places.js';
 import type { SetupEvent } from './events.js';
 import type { SetupRecord } from './records.js';
 
-const district: SetupRecord = { id: 'd', kind: 'district', code: '440111', name: '白云区' };
-const station: SetupRecord = {
-  id: 's',
-  kind: 'station',
-  code: 'SYL',
-  name: '三元里',
-  district: '440111',
-  street: '三元里街',
-  operator: '穗星',
-  areas: [
-    { code: 'A1', name: '一片区', communities: [{ code: 'SLQ', name: '石榴桥' }] },
-    { code: 'A3', name: '三片区', communities: [{ code: 'DY', name: '东约' }] },
-  ],
-};
-const contract: SetupRecord = {
-  id: 'k',
-  kind: 'contract',
-  code: 'K1',
-  station: 'SYL',
-  periodStart: '2024-05-24',
-  periodEnd: '2025-05-23',
-  budgetYuan: '2400000.00',
-  targets: { phone_contacts: 3000 },
-};
-
 /** Given the records' events applied in order. */
-function given(...records: SetupRecord[]): Places {
-  return records.reduce((places, record) => evolvePlaces(places, decideSetup(record, places).event as SetupEvent), emptyPlaces());
-}
-
+const given = placesOf;
 
 describe('setup decider', () => {
   it('registers a district, then a station in it, then a contract of the station', () => {

@@ -1,25 +1,9 @@
-import { refusal } from './refusal.spec-helper.js';
-import { decideSetup, emptyPlaces, evolvePlaces, type Places } from './places.js';
+import { contract, district, placesOf, refusal, station } from './spec-support.js';
 import { decideCorrection, decideService, emptyServiceStream, evolveServiceStream, serviceStreamOf, type ServiceStreamState } from './services.js';
-import type { RecordingEvent, SetupEvent } from './events.js';
-import type { CorrectionRecord, ServiceRecord, ServiceRecordBody, SetupRecord } from './records.js';
+import type { RecordingEvent } from './events.js';
+import type { CorrectionRecord, ServiceRecord, ServiceRecordBody } from './records.js';
 
-const places: Places = (
-  [
-    { id: 'd', kind: 'district', code: '440111', name: '白云区' },
-    {
-      id: 's',
-      kind: 'station',
-      code: 'SYL',
-      name: '三元里',
-      district: '440111',
-      street: '三元里街',
-      operator: '穗星',
-      areas: [{ code: 'A1', name: '一片区', communities: [{ code: 'SLQ', name: '石榴桥' }] }],
-    },
-    { id: 'k', kind: 'contract', code: 'K1', station: 'SYL', periodStart: '2024-05-24', periodEnd: '2025-05-23', budgetYuan: '1.00', targets: {} },
-  ] as SetupRecord[]
-).reduce((p, record) => evolvePlaces(p, decideSetup(record, p).event as SetupEvent), emptyPlaces());
+const places = placesOf(district, station, contract);
 
 const base = { station: 'SYL', community: 'SLQ', occurredOn: '2024-09-02', worker: 'w' };
 const record = <R extends Record<string, unknown>>(id: string, fields: R) => ({ id, ...base, ...fields }) as unknown as ServiceRecord;
