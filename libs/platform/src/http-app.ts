@@ -1,5 +1,5 @@
 import { NestFactory } from '@nestjs/core';
-import { ValidationPipe, type LogLevel } from '@nestjs/common';
+import { HttpException, HttpStatus, ValidationPipe, type LogLevel } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from '@fastify/helmet';
@@ -63,6 +63,9 @@ function rateLimits(env: NodeJS.ProcessEnv) {
     timeWindow: 60_000,
     keyGenerator: (request: { ip: string; url: string }) => `${request.ip}|${bucket(request.url)}`,
     max: (request: { url: string }) => max[bucket(request.url)],
+    // Thrown outside Nest's routing: an HttpException is what Nest's fastify error handler maps to its status.
+    errorResponseBuilder: (_request: unknown, context: { after: string }) =>
+      new HttpException({ statusCode: 429, error: 'too_many_requests', message: `rate limit exceeded, retry in ${context.after}` }, HttpStatus.TOO_MANY_REQUESTS),
   };
 }
 
