@@ -14,7 +14,8 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { invalid } from '@app/kernel';
-import type { AnyRecord, RecordKind } from '@app/recording';
+import { SETUP_KINDS, type AnyRecord, type RecordKind } from '@app/recording';
+import { Requires } from '@app/platform';
 import { RECORD_DTOS } from './record.dto.js';
 import { RECORD_COMMANDS, commandFor } from './commands.js';
 import type { RecordOutcome } from './recording.service.js';
@@ -57,6 +58,7 @@ function recordController(kind: RecordKind): Type {
     constructor(@Inject(CommandBus) private readonly commands: CommandBus) {}
 
     @Post(kind)
+    @Requires(SETUP_KINDS.some((setup) => setup === kind) ? 'setup:write' : 'records:write')
     @ApiOperation({ operationId: command.name, summary: command.summary })
     @ApiBody({ type: RECORD_DTOS[kind] })
     @ApiHeader({ name: 'x-actor', required: false, description: 'who records (until access control: free text, default anonymous)' })
