@@ -21,8 +21,16 @@ describe('indicator catalog', () => {
     [{ code: 'ok_code', name: 'n', unit: '个', kind: 'outreach', filter: { reached: [] }, measure: { type: 'count' } }, 'filter reached'],
     [{ code: 'ok_code', name: 'n', unit: '个', kind: 'outreach', filter: {}, measure: { type: 'median' } }, 'measure.type'],
     [{ code: 'ok_code', name: 'n', unit: '个', kind: 'outreach', filter: {}, measure: { type: 'distinct' } }, 'needs a field'],
+    [{ code: 'ok_code', name: 'n', unit: '个', kind: 'outreach', filter: { size: 'large' }, measure: { type: 'count' } }, 'outreach has no field size'],
+    [{ code: 'ok_code', name: 'n', unit: '个', kind: 'activity', filter: {}, measure: { type: 'sum', field: 'title' } }, 'not a whole-number field'],
+    [{ code: 'ok_code', name: 'n', unit: '元', kind: 'activity', filter: {}, measure: { type: 'sum', field: 'attendance', money: true } }, 'not a money field'],
+    [{ code: 'ok_code', name: 'n', unit: '个', kind: 'phone_contact', filter: {}, measure: { type: 'distinct', field: 'volunteer' } }, 'no field volunteer'],
   ])('refuses %j naming %s', (input, words) => {
     expect(() => validateDefinition(input)).toThrow(expect.objectContaining({ kind: 'invalid', code: 'bad_indicator_definition', message: expect.stringContaining(words) }));
+  });
+
+  it('accepts every standard definition as an administrator would send it', () => {
+    for (const definition of STANDARD_INDICATORS) expect(validateDefinition(JSON.parse(JSON.stringify(definition)))).toEqual(definition);
   });
 
   it('refuses to sum a fractional number (only money has fractions, in fen)', () => {

@@ -98,6 +98,30 @@ export function distinctValueOf(definition: IndicatorDefinition, record: Service
   return value === undefined || value === null ? undefined : String(value);
 }
 
+/** The published fields of each service kind beside station, community, occurredOn and worker (RECORDS.md). */
+const KIND_FIELDS: Record<ServiceKind, { numbers?: string[]; others?: string[] }> = {
+  phone_contact: { others: ['household', 'effective'] },
+  home_visit: { others: ['household', 'entered'] },
+  consult_case_closed: { others: ['household'] },
+  case_opened: { others: ['case', 'household', 'consentOn'] },
+  case_session: { others: ['case'] },
+  case_closed: { others: ['case'] },
+  group_formed: { others: ['group', 'title'] },
+  group_session: { numbers: ['attendance'], others: ['group'] },
+  activity: { numbers: ['attendance', 'partners'], others: ['size', 'title'] },
+  regular_service: { numbers: ['attendance'] },
+  outreach: { numbers: ['reached'] },
+  volunteer_registered: { others: ['volunteer'] },
+  volunteer_core: { others: ['volunteer'] },
+  volunteer_team_formed: { others: ['team'] },
+  volunteer_training: { others: ['type'] },
+  resource_linked: { others: ['amountYuan', 'resourceType', 'source'] },
+  household_archived: { numbers: ['persons', 'riskLevel'], others: ['household', 'category'] },
+  household_reassessed: { numbers: ['riskLevel'], others: ['household'] },
+};
+const BASE_FIELDS = ['station', 'community', 'occurredOn', 'worker'];
+const MONEY_FIELDS: Partial<Record<ServiceKind, string>> = { resource_linked: 'amountYuan' };
+
 const CODE = /^[a-z][a-z0-9_]{1,62}$/;
 const FIELD = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
 
@@ -120,6 +144,13 @@ export function validateDefinition(input: unknown): IndicatorDefinition {
   if (!m || !['count', 'sum', 'distinct'].includes(m.type)) throw fail('measure.type must be count, sum or distinct');
   if (m.type !== 'count' && (typeof m.field !== 'string' || !FIELD.test(m.field))) throw fail(`measure ${m.type} needs a field`);
   if (m.type === 'sum' && m.money !== undefined && typeof m.money !== 'boolean') throw fail('measure.money must be a boolean');
+  const { numbers = [], others = [] } = KIND_FIELDS[d.kind];
+  const known = [...BASE_FIELDS, ...numbers, ...others];
+  for (const field of Object.keys(d.filter)) if (!known.includes(field)) throw fail(`filter: ${d.kind} has no field ${field}`);
+  if (m.type === 'distinct' && !known.includes(m.field)) throw fail(`measure: ${d.kind} has no field ${m.field}`);
+  if (m.type === 'sum' && !(m.money ? MONEY_FIELDS[d.kind] === m.field : numbers.includes(m.field))) {
+    throw fail(`measure: ${m.field} of ${d.kind} is not a ${m.money ? 'money' : 'whole-number'} field that can be summed`);
+  }
   const measure: Measure =
     m.type === 'count' ? { type: 'count' } : m.type === 'sum' ? { type: 'sum', field: m.field, ...(m.money ? { money: true } : {}) } : { type: 'distinct', field: m.field };
   return { code: d.code, name: d.name.trim(), unit: d.unit.trim(), kind: d.kind, filter: d.filter, measure };
