@@ -69,7 +69,7 @@ export async function relayBench(): Promise<void> {
         await store.appendBulk(Array.from({ length: Math.min(5000, backlog - i) }, (_, j) => serviceEvent(i + j)));
       }
       const topic = `bench.relay.${randomUUID()}`;
-      const relay = new KafkaRelay(pool, kafka, eventLogSource(store, keys, topic), { batchSize: 1000, pollMs: 50 });
+      const relay = new KafkaRelay(pool, kafka, eventLogSource(store, keys, topic), { batchSize: 1000 });
       await ensureTopics(kafka, [topic]);
       const start = performance.now();
       await relay.start();
@@ -88,7 +88,7 @@ export async function relayBench(): Promise<void> {
       await migrate(pool, [...eventStoreMigrations, ...consumerMigrations('bench_consumer')]);
       const store = new PgEventStore(pool);
       const topic = `bench.lag.${randomUUID()}`;
-      const relay = new KafkaRelay(pool, kafka, eventLogSource(store, keys, topic), { batchSize: 500, pollMs: 50 });
+      const relay = new KafkaRelay(pool, kafka, eventLogSource(store, keys, topic), { batchSize: 500 });
       await relay.start();
       const committedAt = new Map<string, number>();
       const lags: number[] = [];

@@ -82,6 +82,10 @@ export class KafkaRelay {
   private running = false;
   private active = false;
   private wake?: () => void;
+  /** An append was notified since the last read: do not sleep. */
+  private notified = false;
+  /** Notifications end the current sleep (the poll wait), not a back-off after an error. */
+  private wakeOnNotify = false;
   private lastPublishedAt: Date | null = null;
   private lastError: string | null = null;
 
@@ -158,6 +162,7 @@ export class KafkaRelay {
       try {
         if (!this.active) await this.acquire();
         if (this.active) {
+          this.notified = false;
           while (this.running && (await this.publishBatch()) > 0);
           this.lastError = null;
           backoff = 100;
@@ -166,21 +171,34 @@ export class KafkaRelay {
         this.lastError = (error as Error).message;
         this.options.onError?.(error as Error);
         if (!this.listener) this.active = false;
-        await this.sleep(backoff);
+        await this.sleep(backoff, false);
         backoff = Math.min(backoff * 2, 5000);
         continue;
       }
-      await this.sleep(this.options.pollMs ?? 1000);
+      await this.sleep(this.options.pollMs ?? 1000, true);
     }
   }
 
   /** Takes the relay lock on a connection that also listens for appends. */
   private async acquire(): Promise<void> {
     const client = await this.pool.connect();
-    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [RELAY_LOCK, this.checkpoint]);
-    if (!rows[0]!.ok) {
-      client.release();
-      return;
+    try {
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [
+        RELAY_LOCK,
+        this.checkpoint,
+      ]);
+      if (!rows[0]!.ok) {
+        client.release();
+        return;
+      }
+      client.on('notification', () => {
+        this.notified = true;
+        if (this.wakeOnNotify) this.wake?.();
+      });
+      await client.query(`LISTEN ${APPENDED_CHANNEL}`);
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
     }
     client.on('error', (error) => {
       // The lock went with the connection: stand down until it is taken again.
@@ -189,8 +207,6 @@ export class KafkaRelay {
       this.listener = undefined;
       client.release(error);
     });
-    client.on('notification', () => this.wake?.());
-    await client.query(`LISTEN ${APPENDED_CHANNEL}`);
     this.listener = client;
     this.active = true;
   }
@@ -226,7 +242,9 @@ export class KafkaRelay {
     await producer?.disconnect().catch(() => undefined);
   }
 
-  private sleep(ms: number): Promise<void> {
+  private sleep(ms: number, untilNotified: boolean): Promise<void> {
+    if (untilNotified && this.notified) return Promise.resolve();
+    this.wakeOnNotify = untilNotified;
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wake = () => {
