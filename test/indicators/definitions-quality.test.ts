@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { PgEventStore } from '@app/event-store';
+import { PgEventStore, readCheckpoint } from '@app/event-store';
 import type { ServiceRecordBody } from '@app/recording';
 import { createBackofficeApp } from '../../apps/backoffice/src/bootstrap.js';
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
@@ -61,6 +61,7 @@ describe('indicator catalog changes and data-quality findings', () => {
     await record(phone('2024-03-01', 'h5', true));
     await record(phone('2024-04-01', 'h5', true));
     await record(visit('2024-05-01', 'h1', true));
+    await record(visit('2024-05-02', 'h1', false));
     // h9: only one-way SMS greetings, and two of them the same day by the same worker.
     await record(archived('2024-01-12', 'h9', 2, 'C2'));
     await record(phone('2024-06-01', 'h9', false, 'C2'));
@@ -107,6 +108,33 @@ describe('indicator catalog changes and data-quality findings', () => {
     await record(phone('2024-08-01', 'h9', false, 'C2'));
     await service.projections.main.catchUp();
     expect(await actual('phone_contacts')).toBe(8);
+  });
+
+  it('answers from the active version while the new one, caught up, waits for the switch', async () => {
+    const visits = await actual('home_visits');
+    // Hold the main checkpoint as a busy main projection would: the switch has to wait for it.
+    const holder = await db.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query("SELECT position FROM es_checkpoints WHERE name = 'indicators' FOR UPDATE");
+      const changed = await call('PUT', '/api/v1/indicator-definitions/home_visits', {
+        code: 'home_visits', name: '探访(含未入户)', unit: '个', kind: 'home_visit', filter: {}, measure: { type: 'count' },
+      });
+      expect(changed.status).toBe(202);
+      const head = await store.headPosition();
+      for (let i = 0; i < 200 && (await readCheckpoint(db.pool, `indicators:build:${changed.body.id}`)) < head; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(await readCheckpoint(db.pool, `indicators:build:${changed.body.id}`)).toBe(head);
+      expect(await actual('home_visits')).toBe(visits);
+      await holder.query('COMMIT');
+      await service.projections.whenBuilt(changed.body.id);
+    } finally {
+      holder.release();
+    }
+    expect(await actual('home_visits')).toBe(visits + 1);
+    const list = await call('GET', '/api/v1/indicator-definitions');
+    expect(list.body.filter((d: { code: string }) => d.code === 'home_visits').map((d: { state: string }) => d.state)).toEqual(['retired', 'active']);
   });
 
   it.each([
