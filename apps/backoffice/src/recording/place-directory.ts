@@ -23,17 +23,20 @@ export class PlaceDirectory {
   ) {}
 
   async current(tx?: pg.PoolClient): Promise<Places> {
-    if (tx) return this.fresh(tx);
-    return performance.now() - this.loadedAt > this.maxAgeMs ? this.fresh() : this.places;
+    if (performance.now() - this.loadedAt > this.maxAgeMs) await this.fresh();
+    return tx ? this.withOwnAppends(tx) : this.places;
   }
 
   async fresh(tx?: pg.PoolClient): Promise<Places> {
-    if (tx) {
-      const { rows } = await tx.query<{ position: number; type: string; data: unknown }>(SETUP_EVENTS_AFTER, [this.position]);
-      return rows.reduce((places, row) => evolvePlaces(places, row as unknown as SetupEvent), this.places);
-    }
     this.loading ??= this.load().finally(() => (this.loading = undefined));
-    return this.loading;
+    await this.loading;
+    return tx ? this.withOwnAppends(tx) : this.places;
+  }
+
+  /** The shared copy plus what the transaction sees beyond it (its own setup events), not stored. */
+  private async withOwnAppends(tx: pg.PoolClient): Promise<Places> {
+    const { rows } = await tx.query<{ position: number; type: string; data: unknown }>(SETUP_EVENTS_AFTER, [this.position]);
+    return rows.reduce((places, row) => evolvePlaces(places, row as unknown as SetupEvent), this.places);
   }
 
   private async load(): Promise<Places> {
