@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PgEventStore } from '@app/event-store';
 import type { ServiceRecordBody } from '@app/recording';
@@ -5,6 +6,7 @@ import { createBackofficeApp } from '../../apps/backoffice/src/bootstrap.js';
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { IndicatorProjectionsService } from '../../apps/backoffice/src/indicators/indicator-projections.service.js';
 import { rebuildIndicators } from '../../apps/backoffice/src/indicators/index.js';
+import { rebuildCommand } from '../../apps/cli/src/rebuild.js';
 import { adminFetch } from '../support/auth.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { append, area, contractSigned, corrected, event, serviceEvent, stationRegistered, targetsAmended } from './fixtures.js';
@@ -185,5 +187,20 @@ describe('indicator API over projected events', () => {
     expect(strip(again.body)).toEqual(strip(history.body));
     // Recomputed, not kept: every change row is new.
     expect(again.body.changes[0].id).toBeGreaterThan(history.body.changes.at(-1).id);
+  });
+
+  it('recomputes the same totals with the rebuild command (npm run cli -- rebuild)', async () => {
+    const before = await get(`/api/v1/indicators?scope=district:440111&${period}`);
+    const { rows: [{ max: lastId }] } = await db.pool.query('SELECT max(id) FROM ind_changes');
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await rebuildCommand({ ...process.env, DATABASE_URL: db.url });
+      expect(log).toHaveBeenCalledWith(expect.stringMatching(/^rebuilt the indicator projections from \d+ events/));
+    } finally {
+      log.mockRestore();
+    }
+    const { rows: [{ min: firstId }] } = await db.pool.query('SELECT min(id) FROM ind_changes');
+    expect(Number(firstId)).toBeGreaterThan(Number(lastId));
+    expect((await get(`/api/v1/indicators?scope=district:440111&${period}`)).body).toEqual(before.body);
   });
 });
