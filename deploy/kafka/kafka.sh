@@ -71,9 +71,12 @@ group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 PROPS
   if [[ ! -f "$run/data/meta.properties" ]]; then
-    # A cluster id is 16 random bytes in base64url (what StorageTool random-uuid prints), without a JVM.
-    local cluster
-    cluster="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    # A cluster id is 16 random bytes in base64url (what StorageTool random-uuid prints), without a
+    # JVM. Like Kafka's own generator, never one starting with '-': the tool would read it as an option.
+    local cluster=-
+    while [[ "$cluster" == -* ]]; do
+      cluster="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    done
     java_run kafka.tools.StorageTool format -t "$cluster" -c "$run/server.properties" >"$run/format.log" 2>&1 \
       || { cat "$run/format.log" >&2; die "formatting storage failed"; }
   fi
