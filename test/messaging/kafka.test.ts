@@ -186,11 +186,11 @@ describeKafka('Kafka relay and feed (real broker)', () => {
       const cannot = await canStartBroker();
       if (cannot) throw new Error(cannot);
       const broker = new PrivateBroker();
-      await broker.start();
       const kafka = kafkaClient(broker.brokers, 'restart');
       const topic = uniqueName('test.restart');
       const relay = newRelay(db, kafka, topic);
       try {
+        await broker.start();
         await relay.start();
         let publishedBeforeStop = 0;
         await writeWhile(300, async () => {
