@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type pg from 'pg';
 import type { PgEventStore } from '@app/event-store';
 import { EVENT_STORE, PG_POOL } from '@app/platform';
@@ -6,7 +6,7 @@ import { IndicatorProjections } from './indicator-projections.js';
 
 /** Runs the indicator projections for the app's lifetime (INDICATOR_PROJECTIONS=off: queries only). */
 @Injectable()
-export class IndicatorProjectionsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IndicatorProjectionsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('IndicatorProjections');
   readonly projections: IndicatorProjections;
 
@@ -24,7 +24,8 @@ export class IndicatorProjectionsService implements OnApplicationBootstrap, OnAp
     if (process.env.INDICATOR_PROJECTIONS !== 'off') await this.projections.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before any shutdown hook may end the pool: the subscription's listener connection goes back first. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.projections.stop();
   }
 
