@@ -93,7 +93,9 @@ export class IndicatorProjections {
       batchSize: this.options.batchSize ?? 5000,
     });
     while (!this.stopped) {
-      await build.catchUp();
+      // Batch by batch, so that stopping the app does not wait for a whole history.
+      while (!this.stopped && (await build.processBatch()) > 0);
+      if (this.stopped) return;
       if (await this.trySwitch(id)) return;
       await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 200));
     }
