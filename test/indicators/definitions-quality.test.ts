@@ -1,12 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { PgEventStore, readCheckpoint } from '@app/event-store';
+import { readCheckpoint, type PgEventStore } from '@app/event-store';
 import type { ServiceRecordBody } from '@app/recording';
-import { createBackofficeApp } from '../../apps/backoffice/src/bootstrap.js';
-import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { IndicatorProjectionsService } from '../../apps/backoffice/src/indicators/indicator-projections.service.js';
 import { adminFetch } from '../support/auth.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { append, area, corrected, serviceEvent, stationRegistered } from './fixtures.js';
+import type { TestDatabase } from '../support/database.js';
+import { append, area, corrected, serviceEvent, stationRegistered, startBackoffice, type RunningBackoffice } from './fixtures.js';
 
 const at = { station: 'ST', worker: 'w1', community: 'C1' } as const;
 const phone = (occurredOn: string, household: string, effective: boolean, community = 'C1'): ServiceRecordBody => ({
@@ -20,6 +18,7 @@ const training = (occurredOn: string, type: 'general' | 'activity'): ServiceReco
 const year = 'from=2024-01-01&to=2024-12-31';
 
 describe('indicator catalog changes and data-quality findings', () => {
+  let running: RunningBackoffice;
   let db: TestDatabase;
   let app: NestFastifyApplication;
   let url: string;
@@ -47,11 +46,8 @@ describe('indicator catalog changes and data-quality findings', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase(backofficeMigrations);
-    store = new PgEventStore(db.pool);
-    app = await createBackofficeApp(db.pool);
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
+    running = await startBackoffice();
+    ({ db, store, app, url } = running);
     service = app.get(IndicatorProjectionsService);
     await store.append(append('setup', [stationRegistered('ST', '440106', [area('A1', ['C1']), area('A2', ['C2'])])]));
     // h5: level 5, two effective contacts in a year (needs 12); h1: level 1, one entered visit (enough).
@@ -76,10 +72,7 @@ describe('indicator catalog changes and data-quality findings', () => {
     await record(training('2024-03-03', 'activity'));
     await service.projections.main.catchUp();
   });
-  afterAll(async () => {
-    await app.close();
-    await db.drop();
-  });
+  afterAll(async () => running.close());
 
   it('adds an indicator through the API and computes it from all earlier events', async () => {
     const added = await call('POST', '/api/v1/indicator-definitions', {

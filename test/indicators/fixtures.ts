@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { AppendRequest, NewEvent } from '@app/event-store';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { PgEventStore, type AppendRequest, type NewEvent } from '@app/event-store';
 import { SERVICE_EVENT_TYPE, type AreaSpec, type ServiceRecordBody } from '@app/recording';
+import { createBackofficeApp } from '../../apps/backoffice/src/bootstrap.js';
+import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /** Events as the recording side appends them, built directly so these tests need no command side. */
 export const event = (type: string, data: object, actor = 'worker:test'): NewEvent => ({
@@ -50,3 +54,28 @@ export const area = (code: string, communities: string[]): AreaSpec => ({
   name: code,
   communities: communities.map((c) => ({ code: c, name: c })),
 });
+
+export interface RunningBackoffice {
+  db: TestDatabase;
+  store: PgEventStore;
+  app: NestFastifyApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A fresh database and the backoffice app listening on it (projections running). */
+export async function startBackoffice(): Promise<RunningBackoffice> {
+  const db = await createTestDatabase(backofficeMigrations);
+  const app = await createBackofficeApp(db.pool);
+  await app.listen(0, '127.0.0.1');
+  return {
+    db,
+    store: new PgEventStore(db.pool),
+    app,
+    url: await app.getUrl(),
+    close: async () => {
+      await app.close();
+      await db.drop();
+    },
+  };
+}

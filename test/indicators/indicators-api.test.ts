@@ -1,15 +1,13 @@
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { PgEventStore } from '@app/event-store';
+import type { PgEventStore } from '@app/event-store';
 import type { ServiceRecordBody } from '@app/recording';
-import { createBackofficeApp } from '../../apps/backoffice/src/bootstrap.js';
-import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { IndicatorProjectionsService } from '../../apps/backoffice/src/indicators/indicator-projections.service.js';
 import { rebuildIndicators } from '../../apps/backoffice/src/indicators/index.js';
 import { rebuildCommand } from '../../apps/cli/src/rebuild.js';
 import { adminFetch } from '../support/auth.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { append, area, contractSigned, corrected, event, serviceEvent, stationRegistered, targetsAmended } from './fixtures.js';
+import type { TestDatabase } from '../support/database.js';
+import { append, area, contractSigned, corrected, event, serviceEvent, stationRegistered, targetsAmended, startBackoffice, type RunningBackoffice } from './fixtures.js';
 
 const base = { station: 'SY', worker: 'w1' } as const;
 const phone = (community: string, occurredOn: string, effective = true, household = 'h1'): ServiceRecordBody => ({
@@ -21,6 +19,7 @@ const resource = (community: string, occurredOn: string, amountYuan: string): Se
 const period = 'from=2024-05-24&to=2025-05-23';
 
 describe('indicator API over projected events', () => {
+  let running: RunningBackoffice;
   let db: TestDatabase;
   let app: NestFastifyApplication;
   let url: string;
@@ -41,11 +40,8 @@ describe('indicator API over projected events', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase(backofficeMigrations);
-    store = new PgEventStore(db.pool);
-    app = await createBackofficeApp(db.pool);
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
+    running = await startBackoffice();
+    ({ db, store, app, url } = running);
     await store.append(append('setup', [
       event('DistrictRegistered', { recordId: 'd-440111', code: '440111', name: '白云区' }),
       stationRegistered('SY', '440111', [area('A1', ['C1', 'C2']), area('A2', ['C3'])]),
@@ -65,10 +61,7 @@ describe('indicator API over projected events', () => {
     await store.append(append('setup', [targetsAmended('amend-1', 'K1', 'SY', { phone_contacts: 4 }, '补充协议')]));
     await catchUp();
   });
-  afterAll(async () => {
-    await app.close();
-    await db.drop();
-  });
+  afterAll(async () => running.close());
 
   it('answers a station table with exact actuals, targets in force and rates; money as decimal strings', async () => {
     const { status, body } = await get(`/api/v1/indicators?scope=station:SY&${period}`);
