@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { APPENDED_CHANNEL, readCheckpoint, type PgEventStore } from '@app/event-store';
+import { RECORDING_EVENT_TYPES } from '@app/recording';
 import { feedKey, toFeedEvent } from './feed.js';
 import { ensureTopics } from './kafka.js';
 import type { PseudonymKeys } from './pseudonymise.js';
@@ -25,12 +26,15 @@ export interface RelaySource {
   head(): Promise<number>;
 }
 
-/** The event log as socialwork.events.v1: pseudonymised feed events keyed by station. */
+/**
+ * The event log as socialwork.events.v1: pseudonymised recording events keyed by station. Only the
+ * recording context's events are published (the feed is the analytics contract for services).
+ */
 export function eventLogSource(store: PgEventStore, keys: PseudonymKeys, topic: string = EVENTS_TOPIC): RelaySource {
   return {
     topic,
     read: async (after, limit) =>
-      (await store.readAll({ after, limit })).map((event) => {
+      (await store.readAll({ after, limit, types: RECORDING_EVENT_TYPES })).map((event) => {
         const value = toFeedEvent(event, keys);
         return { position: event.position, key: feedKey(value), value: JSON.stringify(value), headers: { eventId: value.eventId, type: value.type } };
       }),

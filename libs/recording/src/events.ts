@@ -136,6 +136,20 @@ export function serviceRecordOf(event: { type: string; data: unknown }): Service
   return { kind, ...fields } as ServiceRecordBody;
 }
 
+/**
+ * Every event type of the recording context: what the analytics feed publishes. Other contexts'
+ * events (evaluation cycles, with experts' confidential reasons) share the log but not the feed.
+ */
+export const RECORDING_EVENT_TYPES: readonly RecordingEvent['type'][] = [
+  'DistrictRegistered',
+  'StationRegistered',
+  'StationAreasRedrawn',
+  'ContractSigned',
+  'ContractTargetsAmended',
+  ...Object.values(SERVICE_EVENT_TYPE),
+  'RecordCorrected',
+];
+
 /** Fields that identify people served or volunteers: pseudonymised in every outside feed. */
 export const PERSON_ID_FIELDS = ['household', 'volunteer'] as const;
 /** Personal data: never leaves the platform unencrypted, never in a feed. */
