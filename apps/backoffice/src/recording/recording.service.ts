@@ -148,6 +148,8 @@ interface StoredRow {
   hash: string | null;
   record_id: string;
   base: string | null;
+  station: string | null;
+  district: string | null;
 }
 
 /** One chunk, decided once: loads, decides in order, appends. */
@@ -211,7 +213,7 @@ class ChunkDecision {
         firstIndex.set(record.id, index);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        this.outcomes[index] = { status: 'rejected', error };
+        this.outcomes[index] = { status: 'rejected', error: this.refusal(record, error) };
       }
     }
     if (this.optimistic) await this.recheckRejected();
@@ -220,6 +222,22 @@ class ChunkDecision {
   }
 
   /** A refused record may only be refused because it is stored already: then it is a repeat. */
+  /**
+   * A record refused by a rule that the caller may not record there anyway is refused for access
+   * (403), so a rule's answer tells nothing about places outside the caller's scope.
+   */
+  private refusal(record: AnyRecord, error: DomainError): DomainError {
+    const target = record.kind === 'correction' ? this.stored.get(recordEventId(record.corrects)) : undefined;
+    const place = record.kind === 'correction' ? { station: target?.station ?? undefined, district: target?.district ?? undefined } : (record as { station?: string; district?: string; community?: string });
+    if (!this.ctx.authorize || !(place.station || place.district)) return error;
+    try {
+      this.ctx.authorize(record, place);
+      return error;
+    } catch (denied) {
+      return denied instanceof DomainError ? denied : error;
+    }
+  }
+
   private async recheckRejected(): Promise<void> {
     const rejected = this.outcomes.flatMap((outcome, index) => (outcome?.status === 'rejected' ? [index] : []));
     if (rejected.length === 0) return;
@@ -234,7 +252,7 @@ class ChunkDecision {
     if (eventIds.length === 0) return new Map();
     const { rows } = await this.db.query<StoredRow>(
       `SELECT event_id, position, stream_id, type, metadata->>'contentHash' AS hash, metadata->>'recordId' AS record_id,
-              CASE WHEN type = 'RecordCorrected' THEN data->>'base' END AS base
+              CASE WHEN type = 'RecordCorrected' THEN data->>'base' END AS base, metadata->>'station' AS station, metadata->>'district' AS district
          FROM es_events WHERE event_id = ANY($1::uuid[])`,
       [eventIds],
     );
