@@ -236,6 +236,36 @@ describe('catch-up subscription', () => {
     expect(await readCheckpoint(db.pool, 'recorder')).toBe(committed.rows.at(-1)!.position);
   });
 
+  it('never skips a transaction that took its position first and commits after others were read', async () => {
+    const subscription = new CatchUpSubscription(db.pool, store, recorder(), { pollMs: 5 });
+    await subscription.start();
+    const early = await db.pool.connect();
+    try {
+      await early.query('BEGIN');
+      await early.query('SELECT es_append($1::jsonb)', [JSON.stringify([request(`early-${randomUUID()}`, 'no_stream')])]);
+      // Later appends while the early transaction is open: if they could commit now, the subscriber
+      // would read them and move its checkpoint past the early position before it commits.
+      const later = Promise.all([0, 1, 2, 3].map((i) => store.append(request(`later-${i}`, 'no_stream'))));
+      const settled = await Promise.race([later.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 300))]);
+      if (settled) {
+        const { rows } = await db.pool.query<{ p: number }>('SELECT max(position) AS p FROM es_events');
+        for (let waited = 0; (await readCheckpoint(db.pool, 'recorder')) < rows[0]!.p && waited < 2000; waited += 10) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      await early.query('COMMIT');
+      await later;
+    } finally {
+      early.release();
+    }
+    await subscription.stop();
+    await subscription.catchUp();
+    const committed = await db.pool.query('SELECT event_id, position FROM es_events ORDER BY position');
+    const seen = await db.pool.query('SELECT event_id, position FROM seen ORDER BY position');
+    expect(committed.rowCount).toBe(5);
+    expect(seen.rows).toEqual(committed.rows);
+  });
+
   it('rolls back the checkpoint with the work when the handler fails, then applies each event once', async () => {
     for (let i = 0; i < 10; i++) await store.append(request(`t-${i}`, 'no_stream'));
     let failures = 1;

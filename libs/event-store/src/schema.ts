@@ -101,14 +101,24 @@ END $$;
 `,
   },
   {
-    // The duplicate check of 0001 let the planner walk es_events in position order and test every row
-    // (the plan plpgsql caches while the table is young and its statistics say "empty"): each append
-    // then cost a scan of the whole log. Looking each event id up on its own index keeps it O(events).
-    id: '0002_event_store_duplicate_lookup',
+    // Two costs of 0001's es_append, both growing with the events of an append:
+    // - its duplicate check could get a plan (cached by plpgsql while the table's statistics said
+    //   "empty") that walks es_events in position order and tests every row: a scan of the whole log
+    //   per append. Each event id is now looked up on its own index.
+    // - every `a->'events'` copied the append's whole JSON, and the loop query materialised every
+    //   append: large allocations that glibc keeps returning to the kernel (page faults and TLB
+    //   flushes were half the backend's time on 100-event appends). Each append and its events are
+    //   now taken out of the payload once.
+    // CREATE OR REPLACE: harmless where an earlier version of this step already ran.
+    id: '0002_event_store_append',
     sql: `
 CREATE OR REPLACE FUNCTION es_append(p_appends jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
+  i          int;
   a          jsonb;
+  events     jsonb;
+  stream     text;
+  n          int;
   results    jsonb := '[]'::jsonb;
   current_v  bigint;
   expected   jsonb;
@@ -119,10 +129,14 @@ DECLARE
 BEGIN
   PERFORM pg_advisory_xact_lock(${APPEND_LOCK});
   now_ts := clock_timestamp();
-  FOR a IN SELECT value FROM jsonb_array_elements(p_appends) LOOP
-    -- LIMIT keeps the lateral lookup from being flattened into a join the planner may turn around.
+  FOR i IN 0 .. jsonb_array_length(p_appends) - 1 LOOP
+    a := p_appends->i;
+    events := a->'events';
+    stream := a->>'streamId';
+    n := jsonb_array_length(events);
+    -- LIMIT keeps each lookup on the event-id index (not flattened into a join the planner may turn around).
     SELECT e.position, e.event_id, e.hash INTO dup
-      FROM jsonb_array_elements(a->'events') x
+      FROM jsonb_array_elements(events) x
       CROSS JOIN LATERAL (
         SELECT s.position, s.event_id, s.metadata->>'contentHash' AS hash
           FROM es_events s WHERE s.event_id = (x->>'eventId')::uuid LIMIT 1) e
@@ -132,7 +146,7 @@ BEGIN
         'status', 'duplicate', 'eventId', dup.event_id, 'position', dup.position, 'contentHash', dup.hash));
       CONTINUE;
     END IF;
-    SELECT s.version INTO current_v FROM es_streams s WHERE s.stream_id = a->>'streamId';
+    SELECT s.version INTO current_v FROM es_streams s WHERE s.stream_id = stream;
     current_v := coalesce(current_v, 0);
     expected := a->'expectedVersion';
     IF (expected = '"no_stream"'::jsonb AND current_v <> 0)
@@ -142,17 +156,17 @@ BEGIN
     END IF;
     WITH ins AS (
       INSERT INTO es_events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
-      SELECT nextval('es_position'), (x.e->>'eventId')::uuid, a->>'streamId', current_v + x.ord, x.e->>'type',
+      SELECT nextval('es_position'), (x.e->>'eventId')::uuid, stream, current_v + x.ord, x.e->>'type',
              coalesce((x.e->>'schemaVersion')::int, 1), x.e->'data', x.e->'metadata', now_ts
-        FROM (SELECT e, ord FROM jsonb_array_elements(a->'events') WITH ORDINALITY AS t(e, ord) ORDER BY ord) x
+        FROM (SELECT e, ord FROM jsonb_array_elements(events) WITH ORDINALITY AS t(e, ord) ORDER BY ord) x
       RETURNING position
     )
     SELECT array_agg(position ORDER BY position) INTO positions FROM ins;
     INSERT INTO es_streams (stream_id, stream_type, version)
-    VALUES (a->>'streamId', a->>'streamType', current_v + jsonb_array_length(a->'events'))
+    VALUES (stream, a->>'streamType', current_v + n)
     ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version;
     results := results || jsonb_build_array(jsonb_build_object(
-      'status', 'appended', 'nextVersion', current_v + jsonb_array_length(a->'events'), 'positions', to_jsonb(positions)));
+      'status', 'appended', 'nextVersion', current_v + n, 'positions', to_jsonb(positions)));
     appended := true;
   END LOOP;
   IF appended THEN PERFORM pg_notify('${APPENDED_CHANNEL}', ''); END IF;
