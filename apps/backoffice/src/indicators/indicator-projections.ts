@@ -145,8 +145,9 @@ export async function rebuildIndicators(pool: pg.Pool, store: PgEventStore, opti
   const started = performance.now();
   await inTransaction(pool, async (client) => {
     await lockCheckpoint(client, MAIN_PROJECTION);
-    await client.query('TRUNCATE ind_totals, ind_changes, ind_distinct, ind_records, ind_stations, ind_districts, ind_contracts, ind_targets');
+    // Every checkpoint first (a build in a batch finishes it), the tables after: no lock-order deadlock.
     await client.query("UPDATE es_checkpoints SET position = 0, updated_at = now() WHERE name = $1 OR name LIKE 'indicators:build:%'", [MAIN_PROJECTION]);
+    await client.query('TRUNCATE ind_totals, ind_changes, ind_distinct, ind_records, ind_stations, ind_districts, ind_contracts, ind_targets');
   });
   const events = await new IndicatorProjections(pool, store, options).main.catchUp();
   return { events, ms: performance.now() - started };

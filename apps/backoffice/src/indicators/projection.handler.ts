@@ -20,6 +20,8 @@ import { serviceRecordOf } from '@app/recording';
 import { GRAIN } from './schema.js';
 
 export const MAIN_PROJECTION = 'indicators';
+/** Advisory lock held from a batch's first change id to its commit. */
+const CHANGES_LOCK = 7_460_201;
 export const buildProjectionName = (definitionId: number) => `indicators:build:${definitionId}`;
 
 const SETUP_TYPES = ['DistrictRegistered', 'StationRegistered', 'StationAreasRedrawn', 'ContractSigned', 'ContractTargetsAmended'];
@@ -123,6 +125,9 @@ export class IndicatorProjectionHandler implements CheckpointedHandler {
       if (this.isMain) trackRecord(event, records);
     }
 
+    // Change ids become visible in id order (what the relay relies on): writers of ind_changes (the
+    // main projection, definition builds, a rebuild) take their ids one transaction at a time.
+    if (changes.length > 0) await tx.query('SELECT pg_advisory_xact_lock($1)', [CHANGES_LOCK]);
     await writeTotals(tx, totals);
     await copyRows(
       tx,
