@@ -1,29 +1,51 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, hash as oneShotHash, randomUUID, type BinaryToTextEncoding } from 'node:crypto';
 
 /**
- * A stable event id from a name (RFC 4122 version 5 layout over SHA-1). The same record id always
- * maps to the same event id, so a re-sent import line is recognised by the unique index.
+ * One-shot digest (Node ≥ 20.12): a tenth of the cost of a Hash object for short inputs, which an
+ * import pays twice per line. The fallback keeps older Node 20 releases working.
+ */
+const digest: (algorithm: string, data: string, encoding: BinaryToTextEncoding) => string =
+  typeof oneShotHash === 'function' ? oneShotHash : (algorithm, data, encoding) => createHash(algorithm).update(data).digest(encoding);
+
+/** The hex digit of the RFC 4122 variant (10xx) for each hex digit of the hash at that place. */
+const VARIANT: Record<string, string> = Object.fromEntries([...'0123456789abcdef'].map((c) => [c, '89ab'[parseInt(c, 16) & 3]!]));
+
+/**
+ * A stable event id from a name (RFC 4122 version 5 layout over SHA-1 of `namespace \0 name`). The
+ * same record id always maps to the same event id, so a re-sent import line is recognised by the
+ * unique index: the ids are stored, so this mapping must never change.
  */
 export function deterministicUuid(namespace: string, name: string): string {
-  const hash = createHash('sha1').update(namespace).update('\u0000').update(name).digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const hex = digest('sha1', `${namespace}\u0000${name}`, 'hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${VARIANT[hex[16]!]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 export const newEventId = (): string => randomUUID();
 
-/** Canonical JSON (sorted keys) hashed: equal content gives an equal hash whatever the key order. */
+/**
+ * Canonical JSON (sorted keys) hashed: equal content gives an equal hash whatever the key order.
+ * Hashes are stored with the events (a re-sent record is compared by them): the form must never change.
+ */
 export function contentHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('base64url');
+  return digest('sha256', canonicalJson(value), 'base64url');
 }
 
+/** JSON with every object's keys in code-unit order and undefined members left out; arrays keep their order. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  const object = value as Record<string, unknown>;
+  // The default sort compares UTF-16 code units, as `<` does.
+  const keys = Object.keys(object).sort();
+  let out = '{';
+  for (const key of keys) {
+    const member = object[key];
+    if (member === undefined) continue;
+    out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(member);
+  }
+  return `${out}}`;
 }
