@@ -62,7 +62,7 @@ export function checkScope(role: Role, scope: Scope): Scope {
     const [min, max] = bounds;
     if (list.length < min || list.length > max) {
       const wanted = min === max ? `exactly ${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-      throw invalid('scope_shape', `a ${role} needs ${wanted} ${kind}, got ${list.length}`);
+      throw invalid('scope_shape', `a ${role} needs ${wanted} ${kind.slice(0, -1)}(s) in its scope, got ${list.length}`);
     }
     if (!list.every((code) => typeof code === 'string' && code.length > 0)) throw invalid('scope_malformed', `${kind} must be codes`);
     if (list.length > 0) checked[kind] = [...list];
