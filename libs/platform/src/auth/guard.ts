@@ -85,6 +85,8 @@ export class AuthGuard implements CanActivate {
   }
 
   private failed(ip: string): void {
+    // Many addresses must not grow the table without bound: expired windows go first.
+    if (this.failures.size >= 10_000) for (const [key, { since }] of this.failures) if (Date.now() - since > 60_000) this.failures.delete(key);
     const entry = this.failures.get(ip);
     if (entry && Date.now() - entry.since <= 60_000) entry.count += 1;
     else this.failures.set(ip, { since: Date.now(), count: 1 });
