@@ -49,6 +49,16 @@ describe('validateRecord', () => {
     );
   });
 
+  it('measures a length limit as class-validator does: a character outside the BMP counts once', () => {
+    const wide = '𠀀'; // two UTF-16 units
+    for (const worker of ['w'.repeat(100), 'w'.repeat(101), wide.repeat(100), wide.repeat(101), `${wide.repeat(99)}w`]) {
+      const record = { ...VALID[0], worker };
+      expect(validateRecord(record).ok).toBe(referenceAccepts(record));
+    }
+    expect(validateRecord({ ...VALID[0], worker: wide.repeat(100) }).ok).toBe(true);
+    expect(validateRecord({ ...VALID[0], worker: 'w'.repeat(101) })).toEqual({ ok: false, reason: 'worker must be shorter than or equal to 100 characters' });
+  });
+
   it('names the field and the rule for each way a record can be wrong', () => {
     const reason = (record: unknown) => {
       const result = validateRecord(record);
