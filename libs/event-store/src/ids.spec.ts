@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { canonicalJson, contentHash, deterministicUuid } from './ids.js';
 
 describe('record identity', () => {
@@ -28,5 +29,33 @@ describe('record identity', () => {
     expect(canonicalJson(record)).toBe('{"Z":0,"effective":true,"id":"p-1","kind":"phone_contact","nested":{"a":[1,2,{"d":null}],"b":1},"station":"SYL","worker":"社工 \\"甲\\""}');
     expect(contentHash(record)).toBe('UOB8OxS-HHMxiAGgrIA7ytDR_Jm6Ci2aFaTvlVDhDV0');
     expect(canonicalJson([undefined, 'é', { é: 1, e: 2, E: 3, '': 4 }])).toBe('[null,"é",{"":4,"E":3,"e":2,"é":1}]');
+  });
+
+  it('writes any JSON value as the straightforward sorted-entries form does, whatever order its keys came in', () => {
+    const reference = (value: unknown): string => {
+      if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+      if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+      const entries = Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+    };
+    const reversed = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(reversed)
+        : value !== null && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversed(v)]))
+          : value;
+    // Past 32 keys the sort is another one: wide objects too.
+    const wide = fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 1 }), { minKeys: 30, maxKeys: 60 });
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), wide), (value) => {
+        const text = canonicalJson(value);
+        expect(text).toBe(reference(value));
+        expect(canonicalJson(reversed(value))).toBe(text);
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -39,8 +39,7 @@ export function canonicalJson(value: unknown): string {
     return `${out}]`;
   }
   const object = value as Record<string, unknown>;
-  // The default sort compares UTF-16 code units, as `<` does.
-  const keys = Object.keys(object).sort();
+  const keys = sortKeys(Object.keys(object));
   let out = '{';
   for (const key of keys) {
     const member = object[key];
@@ -48,4 +47,19 @@ export function canonicalJson(value: unknown): string {
     out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(member);
   }
   return `${out}}`;
+}
+
+/**
+ * Sorted in place by UTF-16 code units (as `<` compares). A record has a dozen keys: insertion sort
+ * needs no work array, which Array#sort allocates on every call.
+ */
+function sortKeys(keys: string[]): string[] {
+  if (keys.length > 32) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
+  }
+  return keys;
 }

@@ -66,6 +66,9 @@ const CHUNK = 5000;
 /** Without a transaction of the caller's, a chunk that lost a race is decided again from fresh state. */
 const ATTEMPTS = 5;
 
+/** States are never changed in place (evolve makes new ones): every new stream starts from this one. */
+const EMPTY_STREAM = emptyServiceStream();
+
 const isSetupRecord = (record: AnyRecord): record is SetupRecord => (SETUP_KINDS as readonly string[]).includes(record.kind);
 
 /**
@@ -221,7 +224,6 @@ class ChunkDecision {
     return this.outcomes as RecordOutcome[];
   }
 
-  /** A refused record may only be refused because it is stored already: then it is a repeat. */
   /**
    * A record refused by a rule that the caller may not record there anyway is refused for access
    * (403), so a rule's answer tells nothing about places outside the caller's scope.
@@ -238,6 +240,7 @@ class ChunkDecision {
     }
   }
 
+  /** A refused record may only be refused because it is stored already: then it is a repeat. */
   private async recheckRejected(): Promise<void> {
     const rejected = this.outcomes.flatMap((outcome, index) => (outcome?.status === 'rejected' ? [index] : []));
     if (rejected.length === 0) return;
@@ -313,7 +316,7 @@ class ChunkDecision {
       [streams],
     );
     for (const event of rows) {
-      this.states.set(event.stream_id, evolveServiceStream(this.states.get(event.stream_id) ?? emptyServiceStream(), event));
+      this.states.set(event.stream_id, evolveServiceStream(this.states.get(event.stream_id) ?? EMPTY_STREAM, event));
     }
   }
 
@@ -368,12 +371,12 @@ class ChunkDecision {
       return decideCorrection(record, this.places, stream, this.stateFor(stream, base));
     }
     const stream = serviceStreamOf(record as ServiceRecordBody);
-    return decideService(record, this.places, this.states.get(stream.id) ?? emptyServiceStream());
+    return decideService(record, this.places, this.states.get(stream.id) ?? EMPTY_STREAM);
   }
 
   private stateFor(stream: StreamRef, base: string): ServiceStreamState {
-    if (stream.type !== SHARED_STREAM_TYPE) return this.states.get(stream.id) ?? emptyServiceStream();
-    const history = (this.histories.get(base) ?? []).reduce(evolveServiceStream, emptyServiceStream());
+    if (stream.type !== SHARED_STREAM_TYPE) return this.states.get(stream.id) ?? EMPTY_STREAM;
+    const history = (this.histories.get(base) ?? []).reduce(evolveServiceStream, EMPTY_STREAM);
     return { ...history, version: this.versions.get(stream.id) ?? 0 };
   }
 
@@ -399,13 +402,14 @@ class ChunkDecision {
     }
     const { stream, event } = decision;
     const base = event.type === 'RecordCorrected' ? event.data.base : record.id;
-    this.accepted.set(record.id, { stream, base });
+    // Only a correction of this chunk can name a record accepted in it.
+    if (this.hasCorrections) this.accepted.set(record.id, { stream, base });
     if (stream.type === SHARED_STREAM_TYPE) {
       this.versions.set(stream.id, (this.versions.get(stream.id) ?? 0) + 1);
       // Histories are only read by corrections: plain records of a chunk without any are not kept.
       if (this.hasCorrections) this.historyOf(base).push(event);
     } else {
-      this.states.set(stream.id, evolveServiceStream(this.states.get(stream.id) ?? emptyServiceStream(), event));
+      this.states.set(stream.id, evolveServiceStream(this.states.get(stream.id) ?? EMPTY_STREAM, event));
     }
   }
 
