@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import { JwtTokens } from '@app/platform';
 import { importCommand } from '../apps/cli/src/import.js';
 import { perSecond, printTable, scaled, withFreshDatabase } from './support.js';
 
@@ -131,12 +133,17 @@ async function fileImport(url: string, lines: number): Promise<void> {
   }
 }
 
+// The server signs tokens with this key; the load runs as the city administrator.
+const BENCH_SECRET = randomBytes(48).toString('base64url');
+const BENCH_AUTH = `Bearer ${new JwtTokens(BENCH_SECRET).issue({ id: 'bench', role: 'city_admin', scope: {} }, { ttlSeconds: 24 * 3600 })}`;
+
 /** The built platform (`npm start`'s entry) on the given database, on a free loopback port. */
 async function startServer(url: string): Promise<{ base: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', './tools/register-aliases.mjs', 'dist/apps/cli/src/main.js', 'serve'], {
     env: {
       ...process.env,
       DATABASE_URL: url,
+      AUTH_JWT_SECRET: BENCH_SECRET,
       PORT: '0',
       EVALUATION_PORT: '0',
       HOST: '127.0.0.1',
@@ -176,7 +183,7 @@ async function httpLoad(url: string, rate: number, seconds: number): Promise<voi
   try {
     const setup = await fetch(`${base}/api/v1/imports`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson' },
+      headers: { 'content-type': 'application/x-ndjson', authorization: BENCH_AUTH },
       body: `${setupLines().join('\n')}\n`,
     });
     if (!setup.ok) throw new Error(`setup import failed: ${setup.status} ${await setup.text()}`);
@@ -186,7 +193,7 @@ async function httpLoad(url: string, rate: number, seconds: number): Promise<voi
       const { kind, ...record } = serviceRecord(20 * Math.floor(i / 17) + (i % 17));
       return fetch(`${base}/api/v1/records/${kind}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: BENCH_AUTH },
         body: JSON.stringify(record),
       });
     };

@@ -1,25 +1,13 @@
-import { Module, type DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
-import { AuthModule, createHttpApp } from '@app/platform';
-import { BackofficeModule } from '../../apps/backoffice/src/app.module.js';
-import { EvaluationModule } from '../../apps/evaluation/src/app.module.js';
+import { createBackofficeApp } from '../../apps/backoffice/src/bootstrap.js';
+import { createEvaluationApp } from '../../apps/evaluation/src/bootstrap.js';
 
-@Module({})
-class WithAuth {
-  static wrap(inner: DynamicModule, personalDataEndpoints: boolean): DynamicModule {
-    return { module: WithAuth, imports: [inner, AuthModule.forRoot({ personalDataEndpoints })] };
-  }
-}
-
-/** Both apps as they run, with the auth module switched on, listening on a free port. */
+/** Both apps as they run (auth switched on), listening on a free port. */
 export async function startApps(
   pool: pg.Pool,
 ): Promise<{ backoffice: string; evaluation: string; apps: { backoffice: NestFastifyApplication; evaluation: NestFastifyApplication }; close(): Promise<void> }> {
-  const apps: NestFastifyApplication[] = [
-    await createHttpApp(WithAuth.wrap(BackofficeModule.register(pool), true), { title: 'backoffice', description: '' }),
-    await createHttpApp(WithAuth.wrap(EvaluationModule.register(pool), false), { title: 'evaluation', description: '' }),
-  ];
+  const apps: NestFastifyApplication[] = [await createBackofficeApp(pool), await createEvaluationApp(pool)];
   for (const app of apps) await app.listen(0, '127.0.0.1');
   const [backoffice, evaluation] = await Promise.all(apps.map((app) => app.getUrl()));
   return {

@@ -74,7 +74,7 @@ describe('the Sanyuanli 2025 final evaluation (seed 003)', () => {
   });
 
   it('refuses a command without an actor, and field-evaluation work before the self-assessment', async () => {
-    await expectRefused(call('POST', `${cycle}/self-assessment`, { summary: 'x' }, null), 400, 'actor_required');
+    await expectRefused(call('POST', `${cycle}/self-assessment`, { summary: 'x' }, null), 401, 'bearer token');
     await call('POST', `${cycle}/evaluators`, { evaluator: 'expert-1', name: '评估专家一' });
     await expectRefused(call('POST', `${cycle}/expert-scores`, { dimension: 'project_management', points: 10, reason: '过早' }, 'expert-1'), 422, 'stage_out_of_order');
     await expectRefused(call('POST', `${cycle}/final-report`, {}), 422, 'stage_out_of_order');

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { PgEventStore } from '@app/event-store';
 import { demoRecords } from '@app/demo-data';
 import { RecordingService } from '../../apps/backoffice/src/recording/recording.service.js';
+import { adminToken, tokenFor } from '../support/auth.js';
 
 /**
  * Loads the demo records of 三元里街 (its district, station, contract, services and corrections) through
@@ -25,7 +26,8 @@ export function client(base: () => string): Client {
   const call = async (method: string, path: string, body?: unknown, actor: string | null = 'staff:evaluator-office') => {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (actor) headers['x-actor'] = actor;
+    // The actor is the token's subject (a city administrator's token, so every stage is reachable).
+    if (actor) headers.authorization = `Bearer ${tokenFor('city_admin', {}, actor)}`;
     const response = await fetch(`${base()}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
@@ -33,7 +35,7 @@ export function client(base: () => string): Client {
   return {
     call,
     async text(path) {
-      const response = await fetch(`${base()}${path}`);
+      const response = await fetch(`${base()}${path}`, { headers: { authorization: `Bearer ${adminToken()}` } });
       return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
     },
     async settled() {

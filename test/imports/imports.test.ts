@@ -6,6 +6,7 @@ import { createBackofficeApp } from '../../apps/backoffice/src/bootstrap.js';
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { importCommand, type CliIo } from '../../apps/cli/src/import.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { adminFetch } from '../support/auth.js';
 
 type Line = Record<string, unknown>;
 
@@ -44,7 +45,7 @@ describe('NDJSON import (POST /api/v1/imports and the command line)', () => {
   let base: string;
 
   const post = async (body: string | ReadableStream<Uint8Array>, query = '', type = 'application/x-ndjson') => {
-    const response = await fetch(`${base}/api/v1/imports${query}`, {
+    const response = await adminFetch(`${base}/api/v1/imports${query}`, {
       method: 'POST',
       headers: { 'content-type': type },
       body,
@@ -191,7 +192,7 @@ describe('NDJSON import (POST /api/v1/imports and the command line)', () => {
   });
 
   it('leaves the body limit on other routes: a 2 MiB JSON command is refused with 413', async () => {
-    const response = await fetch(`${base}/api/v1/records/phone_contact`, {
+    const response = await adminFetch(`${base}/api/v1/records/phone_contact`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(phone('big-json', { household: 'x'.repeat(2 * 1_048_576) })),

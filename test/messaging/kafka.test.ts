@@ -20,6 +20,7 @@ import { createBackofficeApp } from '../../apps/backoffice/src/bootstrap.js';
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import type { RelayOverview } from '../../apps/backoffice/src/relay/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { adminFetch } from '../support/auth.js';
 import { committedEvents, personEvent, writeConcurrently } from './support/events.js';
 import {
   BROKERS,
@@ -440,10 +441,10 @@ describeKafka('Kafka relay and feed (real broker)', () => {
       await db?.drop();
     });
 
-    const status = async () => (await (await fetch(`${base}/api/v1/relay/status`)).json()) as RelayOverview;
+    const status = async () => (await (await adminFetch(`${base}/api/v1/relay/status`)).json()) as RelayOverview;
 
     it('publishes recorded services and their indicator changes, and reports both relays caught up', async () => {
-      const imported = await fetch(`${base}/api/v1/imports`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines });
+      const imported = await adminFetch(`${base}/api/v1/imports`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines });
       expect(((await imported.json()) as { rejected: unknown[] }).rejected).toEqual([]);
       const changes = async () => Number((await db.pool.query('SELECT count(*) AS n FROM ind_changes')).rows[0].n);
       await waitFor('indicator changes projected', async () => (await changes()) > 0);

@@ -4,6 +4,7 @@ import { PseudonymKeys, consumerMigrations, subscribe, type FeedEvent, type Feed
 import { createBackofficeApp } from '../../apps/backoffice/src/bootstrap.js';
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { adminFetch } from '../support/auth.js';
 import { personEvent } from './support/events.js';
 import { waitFor } from './support/kafka.js';
 
@@ -118,7 +119,7 @@ describe('the backoffice without KAFKA_BROKERS', () => {
   });
 
   it('runs no relay and says why on GET /api/v1/relay/status', async () => {
-    const response = await fetch(`${await app.getUrl()}/api/v1/relay/status`);
+    const response = await adminFetch(`${await app.getUrl()}/api/v1/relay/status`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ enabled: false, reason: 'KAFKA_BROKERS is not set', relays: [] });
     const { rows } = await db.pool.query("SELECT name FROM es_checkpoints WHERE name LIKE 'relay:%'");

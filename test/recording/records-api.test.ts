@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createBackofficeApp } from '../../apps/backoffice/src/bootstrap.js';
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { tokenFor } from '../support/auth.js';
 
 /** Places every test here builds on: 白云区, one station with two areas, one contract year. */
 const SETUP = [
@@ -71,10 +72,11 @@ describe('recording REST API (POST /api/v1/records/{kind})', () => {
   let app: NestFastifyApplication;
   let base: string;
 
-  async function post(kind: string, body: unknown, headers: Record<string, string> = {}) {
+  /** As the city administrator; `x-actor` names the token's subject (the actor of the events). */
+  async function post(kind: string, body: unknown, { 'x-actor': actor, ...headers }: Record<string, string> = {}) {
     const response = await fetch(`${base}/api/v1/records/${kind}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenFor('city_admin', {}, actor)}`, ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -182,9 +184,9 @@ describe('recording REST API (POST /api/v1/records/{kind})', () => {
       expect((await post('volunteer_registered', volunteer)).body.status).toBe('duplicate');
     });
 
-    it('uses x-actor "anonymous" when none is given', async () => {
+    it("records the token's subject as the actor", async () => {
       await post('outreach', at('anon-1', { reached: 1 }));
-      expect((await eventOf('anon-1'))[0]!.metadata.actor).toBe('anonymous');
+      expect((await eventOf('anon-1'))[0]!.metadata.actor).toBe('test:city_admin');
     });
   });
 

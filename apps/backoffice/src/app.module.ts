@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type pg from 'pg';
-import { DatabaseModule, HealthModule } from '@app/platform';
+import { AuthModule, DatabaseModule, HealthModule } from '@app/platform';
 import { IndicatorsModule } from './indicators/index.js';
 import { RecordingApiModule } from './recording/recording-api.module.js';
 import { ImportsModule } from './imports/imports.module.js';
@@ -13,7 +13,7 @@ export class BackofficeModule {
   static register(pool: pg.Pool): DynamicModule {
     return {
       module: BackofficeModule,
-      imports: [DatabaseModule.forPool(pool), CqrsModule.forRoot(), HealthModule, IndicatorsModule, RecordingApiModule, ImportsModule, RelayModule],
+      imports: [DatabaseModule.forPool(pool), CqrsModule.forRoot(), HealthModule, AuthModule.forRoot({ personalDataEndpoints: true }), IndicatorsModule, RecordingApiModule, ImportsModule, RelayModule],
     };
   }
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Controller, HttpCode, HttpException, HttpStatus, Inject, Post, Query, Req } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags, ApiUnsupportedMediaTypeResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags, ApiUnsupportedMediaTypeResponse } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
-import { PG_POOL } from '@app/platform';
+import type { Caller } from '@app/auth';
+import { AccessService, CurrentCaller, PG_POOL, Requires } from '@app/platform';
 import { RecordingService } from '../recording/recording.service.js';
 import { importNdjson, type ImportSummary } from './import-pipeline.js';
 
@@ -31,15 +32,18 @@ class ImportSummaryDto implements ImportSummary {
 }
 
 @ApiTags('imports')
+@ApiBearerAuth()
 @Controller('api/v1/imports')
 export class ImportsController {
   constructor(
     @Inject(RecordingService) private readonly recording: RecordingService,
     @Inject(PG_POOL) private readonly pool: pg.Pool,
+    @Inject(AccessService) private readonly access: AccessService,
   ) {}
 
   /** 导入: NDJSON, one record of RECORDS.md a line, streamed (a file of any length is never held whole). */
   @Post()
+  @Requires('imports:write')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Import records (NDJSON)',
@@ -52,7 +56,7 @@ export class ImportsController {
   @ApiBody({ schema: { type: 'string', example: '{"id":"r1","kind":"district","code":"440111","name":"白云区"}\n' } })
   @ApiOkResponse({ type: ImportSummaryDto })
   @ApiUnsupportedMediaTypeResponse({ description: `the body is not ${NDJSON}` })
-  async import(@Req() request: FastifyRequest, @Query() query: ImportQuery): Promise<ImportSummary> {
+  async import(@Req() request: FastifyRequest, @Query() query: ImportQuery, @CurrentCaller() caller: Caller): Promise<ImportSummary> {
     const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== NDJSON) {
       throw new HttpException(
@@ -65,7 +69,8 @@ export class ImportsController {
       );
     }
     return importNdjson(request.body as Readable, this.recording, {
-      ctx: { actor: 'import:http', correlationId: randomUUID() },
+      // Every line is checked against the caller's role and scope where the recording side places it.
+      ctx: { actor: caller.id, correlationId: randomUUID(), authorize: await this.access.recordAuthorizer(caller) },
       atomic: query.atomic === 'true',
       pool: this.pool,
     });

@@ -15,7 +15,8 @@ import {
 import type { FastifyReply } from 'fastify';
 import { invalid } from '@app/kernel';
 import { SETUP_KINDS, type AnyRecord, type RecordKind } from '@app/recording';
-import { Requires } from '@app/platform';
+import type { Caller } from '@app/auth';
+import { AccessService, CurrentCaller, Requires } from '@app/platform';
 import { RECORD_DTOS } from './record.dto.js';
 import { RECORD_COMMANDS, commandFor } from './commands.js';
 import type { RecordOutcome } from './recording.service.js';
@@ -46,8 +47,8 @@ class RecordBodyPipe implements PipeTransform<unknown, AnyRecord> {
 
 /**
  * `POST /api/v1/records/{kind}` for each record kind of RECORDS.md (the same kind names as the
- * import), each documented with its own DTO. Headers: `x-actor` (who records; `anonymous` until
- * access control arrives) and `x-correlation-id`.
+ * import), each documented with its own DTO. The actor is the bearer token's subject; the caller's role
+ * and scope must admit the record where it lands. Header `x-correlation-id` is optional.
  */
 function recordController(kind: RecordKind): Type {
   const command = RECORD_COMMANDS[kind];
@@ -55,13 +56,15 @@ function recordController(kind: RecordKind): Type {
   @ApiTags('records (记录)')
   @Controller('api/v1/records')
   class KindController {
-    constructor(@Inject(CommandBus) private readonly commands: CommandBus) {}
+    constructor(
+      @Inject(CommandBus) private readonly commands: CommandBus,
+      @Inject(AccessService) private readonly access: AccessService,
+    ) {}
 
     @Post(kind)
     @Requires(SETUP_KINDS.some((setup) => setup === kind) ? 'setup:write' : 'records:write')
     @ApiOperation({ operationId: command.name, summary: command.summary })
     @ApiBody({ type: RECORD_DTOS[kind] })
-    @ApiHeader({ name: 'x-actor', required: false, description: 'who records (until access control: free text, default anonymous)' })
     @ApiHeader({ name: 'x-correlation-id', required: false })
     @ApiCreatedResponse({ type: RecordedDto, description: 'recorded' })
     @ApiOkResponse({ type: RecordedDto, description: 'duplicate: the same id with the same content was recorded before; nothing changed' })
@@ -70,12 +73,12 @@ function recordController(kind: RecordKind): Type {
     @ApiUnprocessableEntityResponse({ description: 'a domain rule refused it: `code` names the rule (e.g. consent_after_opening, case_not_open)' })
     async record(
       @Body(new RecordBodyPipe(kind)) record: AnyRecord,
-      @Headers('x-actor') actor: string | undefined,
+      @CurrentCaller() caller: Caller,
       @Headers('x-correlation-id') correlationId: string | undefined,
       @Res() reply: FastifyReply,
     ): Promise<void> {
       const outcome = await this.commands.execute<InstanceType<ReturnType<typeof commandFor>>, RecordOutcome>(
-        new (commandFor(kind))(record, { actor: actor?.trim() || 'anonymous', correlationId }),
+        new (commandFor(kind))(record, { actor: caller.id, correlationId, authorize: await this.access.recordAuthorizer(caller) }),
       );
       if (outcome.status === 'rejected') throw outcome.error;
       await reply.status(outcome.status === 'accepted' ? 201 : 200).send({ status: outcome.status, position: outcome.position });

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Public } from '@app/platform';
+import { Requires } from '@app/platform';
 import { RelayService, type RelayOverview } from './relay.service.js';
 
 @ApiTags('relay')
@@ -8,8 +8,8 @@ import { RelayService, type RelayOverview } from './relay.service.js';
 export class RelayController {
   constructor(private readonly relay: RelayService) {}
 
-  /** Lag of the Kafka relays (counts only, no data): open like /health, for monitoring. */
-  @Public()
+  /** Lag of the Kafka relays (counts only, no data), for monitoring. */
+  @Requires('system:operate')
   @Get('status')
   @ApiOkResponse({
     description:

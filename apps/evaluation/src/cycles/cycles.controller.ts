@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ForCycle, Requires } from '@app/platform';
+import { cycleDecision, type Caller } from '@app/auth';
+import { forbidden } from '@app/kernel';
+import { AccessService, CurrentCaller, ForCycle, Requires } from '@app/platform';
 import { marked } from 'marked';
 import { renderReportMarkdown, satisfactionRate, scoreCycle, type CycleState } from '@app/evaluation';
 import { ReadModel } from '../read-model/read-model.service.js';
@@ -32,6 +34,7 @@ export class CyclesController {
   constructor(
     private readonly cycles: CycleService,
     private readonly readModel: ReadModel,
+    private readonly access: AccessService,
   ) {}
 
   @Post()
@@ -43,8 +46,10 @@ export class CyclesController {
 
   @Get()
   @Requires('evaluation:read')
-  list(@Query('station') station?: string) {
-    return this.readModel.cycles(station);
+  async list(@CurrentCaller() caller: Caller, @Query('station') station?: string) {
+    const places = await this.access.places();
+    const cycles = await this.readModel.cycles(station);
+    return cycles.filter((cycle) => cycleDecision(caller, 'evaluation:read', cycle, places).allowed);
   }
 
   @Get(':id')
@@ -96,7 +101,8 @@ export class CyclesController {
   @ApiOperation({ summary: 'Street office (20%), supervision centre (15%) or district bureau (10%) score, out of 100' })
   @Requires('evaluation:score')
   @ForCycle()
-  partyScore(@Param('id') id: string, @Body() dto: PartyScoreDto, @Actor() actor: string) {
+  partyScore(@Param('id') id: string, @Body() dto: PartyScoreDto, @Actor() actor: string, @CurrentCaller() caller: Caller) {
+    if (caller.role !== 'city_admin' && dto.party !== caller.role) throw forbidden('role_not_allowed', `a ${caller.role} scores only as itself, not as ${dto.party}`);
     return this.cycles.execute(id, { type: 'ScoreAsParty', party: dto.party, points: String(dto.points), reason: dto.reason, by: actor }, actor);
   }
 
