@@ -62,9 +62,9 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer | string>): Asyn
   let carry: Buffer | undefined;
   let skipping = false;
   for await (const data of source) {
-    let chunk = typeof data === 'string' ? Buffer.from(data) : data;
+    const chunk = typeof data === 'string' ? Buffer.from(data) : data;
     if (chunk.length === 0) continue;
-    let last = chunk.lastIndexOf(NEWLINE);
+    const last = chunk.lastIndexOf(NEWLINE);
     if (last === -1) {
       if (skipping) continue;
       carry = carry ? Buffer.concat([carry, chunk]) : chunk;
@@ -74,12 +74,18 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer | string>): Asyn
       }
       continue;
     }
-    if (carry) {
-      chunk = Buffer.concat([carry, chunk]);
-      last += carry.length;
+    // The line begun in earlier chunks ends at this chunk's first newline: only its bytes are
+    // joined to the carry, not the whole chunk.
+    let head: Line | undefined;
+    let start = 0;
+    if (skipping || carry) {
+      const first = chunk.indexOf(NEWLINE);
+      head = skipping ? TOO_LONG : lineOf(Buffer.concat([carry!, chunk.subarray(0, first)]).toString('utf8'));
+      start = first + 1;
     }
-    const lines: Line[] = chunk.toString('utf8', 0, last).split('\n').map(lineOf);
-    if (skipping) lines[0] = TOO_LONG;
+    const lines: Line[] = start <= last ? chunk.toString('utf8', start, last).split('\n') : [];
+    for (let i = 0; i < lines.length; i++) lines[i] = lineOf(lines[i] as string);
+    if (head !== undefined) lines.unshift(head);
     skipping = false;
     carry = last + 1 < chunk.length ? chunk.subarray(last + 1) : undefined;
     yield lines;
@@ -111,16 +117,13 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
   if (options.atomic && !options.pool) throw new Error('an atomic import needs a pool for its transaction');
   const tx = options.atomic ? await options.pool!.connect() : undefined;
 
-  const record = async (batch: { line: number; record: AnyRecord }[]): Promise<void> => {
-    const outcomes = await sink.recordBatch(
-      batch.map((b) => b.record),
-      options.ctx,
-      tx ? { tx } : undefined,
-    );
+  /** A chunk of valid records and, index for index, their line numbers. */
+  const record = async (records: AnyRecord[], numbers: number[]): Promise<void> => {
+    const outcomes = await sink.recordBatch(records, options.ctx, tx ? { tx } : undefined);
     outcomes.forEach((outcome, i) => {
       if (outcome.status === 'accepted') accepted.count += 1;
       else if (outcome.status === 'duplicate') accepted.duplicates += 1;
-      else rejected.push({ line: batch[i]!.line, id: batch[i]!.record.id, reason: reasonOf(outcome.error) });
+      else rejected.push({ line: numbers[i]!, id: records[i]!.id, reason: reasonOf(outcome.error) });
     });
     options.onProgress?.({ lines, accepted: accepted.count, duplicates: accepted.duplicates, rejected: rejected.length });
   };
@@ -128,7 +131,8 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
   let inFlight: Promise<void> = Promise.resolve();
   try {
     await tx?.query('BEGIN');
-    let batch: { line: number; record: AnyRecord }[] = [];
+    let batch: AnyRecord[] = [];
+    let numbers: number[] = [];
     for await (const chunk of ndjsonLines(source)) {
       for (const text of chunk) {
         lines += 1;
@@ -149,18 +153,20 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
           rejected.push({ line: lines, id: idOf(value), reason: checked.reason });
           continue;
         }
-        batch.push({ line: lines, record: checked.record });
+        batch.push(checked.record);
+        numbers.push(lines);
         if (batch.length >= chunkSize) {
           // Records are decided in file order: the next chunk waits for the one before it.
           await inFlight;
-          inFlight = record(batch);
+          inFlight = record(batch, numbers);
           inFlight.catch(() => undefined); // awaited above or below; not an unhandled rejection meanwhile
           batch = [];
+          numbers = [];
         }
       }
     }
     await inFlight;
-    if (batch.length > 0) await record(batch);
+    if (batch.length > 0) await record(batch, numbers);
     rejected.sort((a, b) => a.line - b.line);
     if (tx) {
       if (rejected.length > 0) {
