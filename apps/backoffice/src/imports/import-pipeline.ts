@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { DomainError } from '@app/kernel';
 import type { AnyRecord } from '@app/recording';
-import type { RecordContext, RecordOutcome } from '../recording/recording.service.js';
+import { RecordIdentities, type RecordBatchOptions, type RecordContext, type RecordOutcome } from '../recording/recording.service.js';
 import { validateRecord } from '../recording/validate-record.js';
 
 /** A line refused, by its 1-based number in the file (RECORDS.md: `{line, id, reason}`). */
@@ -29,7 +29,7 @@ export interface ImportProgress {
 
 /** The recording side as the pipeline needs it (RecordingService in the app). */
 export interface RecordSink {
-  recordBatch(records: AnyRecord[], ctx: RecordContext, options?: { tx?: pg.PoolClient }): Promise<RecordOutcome[]>;
+  recordBatch(records: AnyRecord[], ctx: RecordContext, options?: RecordBatchOptions): Promise<RecordOutcome[]>;
 }
 
 export interface ImportOptions {
@@ -101,10 +101,15 @@ function idOf(value: unknown): string | null {
   return typeof id === 'string' ? id : null;
 }
 
+/** Chunks parsed ahead of the one being written, at most: the file is never held, only these. */
+const PARSED_AHEAD = 2;
+
 /**
  * The one import path (HTTP and command line): reads NDJSON as it arrives, parses and validates each
- * line, and hands valid records to the recording side in chunks, in file order. While one chunk is
- * being recorded the next one is parsed. Blank lines are skipped but keep their numbers.
+ * line, and hands valid records to the recording side in chunks, in file order. Chunks are written
+ * one after another (each is decided on the state the ones before left), while the next ones are
+ * parsed, validated and identified (event id, content hash): the database and the parsing overlap.
+ * Blank lines are skipped but keep their numbers.
  *
  * Without `atomic`, each chunk is recorded on its own: good lines are kept, bad ones reported. With
  * `atomic`, every chunk goes through one transaction that is committed only if no line was refused.
@@ -117,9 +122,9 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
   if (options.atomic && !options.pool) throw new Error('an atomic import needs a pool for its transaction');
   const tx = options.atomic ? await options.pool!.connect() : undefined;
 
-  /** A chunk of valid records and, index for index, their line numbers. */
-  const record = async (records: AnyRecord[], numbers: number[]): Promise<void> => {
-    const outcomes = await sink.recordBatch(records, options.ctx, tx ? { tx } : undefined);
+  /** A chunk of valid records with, index for index, their identities and line numbers. */
+  const record = async (records: AnyRecord[], identities: RecordIdentities, numbers: number[]): Promise<void> => {
+    const outcomes = await sink.recordBatch(records, options.ctx, { tx, identities });
     outcomes.forEach((outcome, i) => {
       if (outcome.status === 'accepted') accepted.count += 1;
       else if (outcome.status === 'duplicate') accepted.duplicates += 1;
@@ -128,10 +133,13 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
     options.onProgress?.({ lines, accepted: accepted.count, duplicates: accepted.duplicates, rejected: rejected.length });
   };
 
-  let inFlight: Promise<void> = Promise.resolve();
+  // Each chunk's write starts when the one before has finished (a failure stops the ones after).
+  let written: Promise<void> = Promise.resolve();
+  const writing: Promise<void>[] = [];
   try {
     await tx?.query('BEGIN');
     let batch: AnyRecord[] = [];
+    let identities = new RecordIdentities();
     let numbers: number[] = [];
     for await (const chunk of ndjsonLines(source)) {
       for (const text of chunk) {
@@ -154,19 +162,22 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
           continue;
         }
         batch.push(checked.record);
+        identities.add(checked.record);
         numbers.push(lines);
         if (batch.length >= chunkSize) {
-          // Records are decided in file order: the next chunk waits for the one before it.
-          await inFlight;
-          inFlight = record(batch, numbers);
-          inFlight.catch(() => undefined); // awaited above or below; not an unhandled rejection meanwhile
+          const [records, ids, lineNumbers] = [batch, identities, numbers];
+          written = written.then(() => record(records, ids, lineNumbers));
+          written.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+          writing.push(written);
+          if (writing.length > PARSED_AHEAD) await writing.shift();
           batch = [];
+          identities = new RecordIdentities();
           numbers = [];
         }
       }
     }
-    await inFlight;
-    if (batch.length > 0) await record(batch, numbers);
+    await written;
+    if (batch.length > 0) await record(batch, identities, numbers);
     rejected.sort((a, b) => a.line - b.line);
     if (tx) {
       if (rejected.length > 0) {
@@ -177,7 +188,7 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
     }
     return { accepted: accepted.count, duplicates: accepted.duplicates, rejected };
   } catch (error) {
-    await inFlight.catch(() => undefined); // the transaction's connection is free only once it settles
+    await written.catch(() => undefined); // the transaction's connection is free only once the writes settle
     await tx?.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {

@@ -56,10 +56,39 @@ export type RecordOutcome =
 export interface RecordBatchOptions {
   /** Every read and append goes through this client (an atomic import's transaction). */
   tx?: pg.PoolClient;
+  /** The records' identities when the caller has them already (an import makes them while the chunk before is written). */
+  identities?: RecordIdentities;
 }
 
 /** A record's event id follows from the record id: a re-sent record is found by its event id. */
 export const recordEventId = (recordId: string): string => deterministicUuid('socialwork.record', recordId);
+
+/**
+ * What a record is known by in the log, index for index with a batch: its event id (idempotency)
+ * and the hash of its content (a repeat or a conflict). They depend on the record alone, so an
+ * import computes them while parsing, off the path where chunks wait for each other.
+ */
+export class RecordIdentities {
+  constructor(
+    readonly eventIds: string[] = [],
+    readonly hashes: string[] = [],
+  ) {}
+
+  static of(records: readonly AnyRecord[]): RecordIdentities {
+    const identities = new RecordIdentities();
+    for (const record of records) identities.add(record);
+    return identities;
+  }
+
+  add(record: AnyRecord): void {
+    this.eventIds.push(recordEventId(record.id));
+    this.hashes.push(contentHash(record));
+  }
+
+  slice(start: number, end: number): RecordIdentities {
+    return new RecordIdentities(this.eventIds.slice(start, end), this.hashes.slice(start, end));
+  }
+}
 
 /** Records decided and appended together; a caller's batch is cut into these. */
 const CHUNK = 5000;
@@ -92,10 +121,12 @@ export class RecordingService {
 
   async recordBatch(records: AnyRecord[], ctx: RecordContext, options: RecordBatchOptions = {}): Promise<RecordOutcome[]> {
     const correlationId = ctx.correlationId ?? randomUUID();
+    const identities = options.identities ?? RecordIdentities.of(records);
+    if (records.length <= CHUNK) return this.recordChunk(records, identities, { ...ctx, correlationId }, options.tx);
     const outcomes: RecordOutcome[] = [];
     for (let start = 0; start < records.length; start += CHUNK) {
       const chunk = records.slice(start, start + CHUNK);
-      outcomes.push(...(await this.recordChunk(chunk, { ...ctx, correlationId }, options.tx)));
+      outcomes.push(...(await this.recordChunk(chunk, identities.slice(start, start + CHUNK), { ...ctx, correlationId }, options.tx)));
     }
     return outcomes;
   }
@@ -109,11 +140,11 @@ export class RecordingService {
    * case, and the store's unique event ids catch the others. If one turns out stored already, the
    * chunk is decided again with the look-up (idempotency before rules).
    */
-  private async recordChunk(records: AnyRecord[], ctx: ChunkContext, tx?: pg.PoolClient): Promise<RecordOutcome[]> {
+  private async recordChunk(records: AnyRecord[], identities: RecordIdentities, ctx: ChunkContext, tx?: pg.PoolClient): Promise<RecordOutcome[]> {
     let optimistic = this.expectNew;
     for (let attempt = 1; ; attempt++) {
       try {
-        const chunk = new ChunkDecision(records, ctx, this.directory, this.pool, tx, optimistic);
+        const chunk = new ChunkDecision(records, identities, ctx, this.directory, this.pool, tx, optimistic);
         const outcomes = await chunk.run(this.store);
         if (!optimistic) this.expectNew = !chunk.foundStored;
         return outcomes;
@@ -178,6 +209,7 @@ class ChunkDecision {
 
   constructor(
     private readonly records: AnyRecord[],
+    identities: RecordIdentities,
     private readonly ctx: ChunkContext,
     private readonly directory: PlaceDirectory,
     pool: pg.Pool,
@@ -186,8 +218,8 @@ class ChunkDecision {
   ) {
     this.db = tx ?? pool;
     this.outcomes = new Array(records.length);
-    this.hashes = records.map((r) => contentHash(r));
-    this.eventIds = records.map((r) => recordEventId(r.id));
+    this.hashes = identities.hashes;
+    this.eventIds = identities.eventIds;
     this.hasCorrections = records.some((r) => r.kind === 'correction');
   }
 
