@@ -29,6 +29,8 @@ describe('record identity', () => {
     expect(canonicalJson(record)).toBe('{"Z":0,"effective":true,"id":"p-1","kind":"phone_contact","nested":{"a":[1,2,{"d":null}],"b":1},"station":"SYL","worker":"社工 \\"甲\\""}');
     expect(contentHash(record)).toBe('UOB8OxS-HHMxiAGgrIA7ytDR_Jm6Ci2aFaTvlVDhDV0');
     expect(canonicalJson([undefined, 'é', { é: 1, e: 2, E: 3, '': 4 }])).toBe('[null,"é",{"":4,"E":3,"e":2,"é":1}]');
+    expect(canonicalJson({ at: new Date(0), n: null })).toBe('{"at":{},"n":null}');
+    expect(canonicalJson(new Date(0))).toBe('{}');
   });
 
   it('writes any JSON value as the straightforward sorted-entries form does, whatever order its keys came in', () => {

@@ -40,6 +40,10 @@ export function canonicalJson(value: unknown): string {
   }
   const object = value as Record<string, unknown>;
   const keys = sortKeys(Object.keys(object));
+  // Most records are plain objects of strings, numbers, booleans and nulls: JSON.stringify writes
+  // them in the order of a key list in one flat string (no pieces to join; hashing reads it as is).
+  // Not other objects: a toJSON of theirs (a Date's) would be called.
+  if (Object.getPrototypeOf(object) === Object.prototype && allPlain(object, keys)) return JSON.stringify(object, keys);
   let out = '{';
   for (const key of keys) {
     const member = object[key];
@@ -47,6 +51,16 @@ export function canonicalJson(value: unknown): string {
     out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(member);
   }
   return `${out}}`;
+}
+
+/** Whether JSON.stringify writes every member as canonicalJson does: primitive JSON values (undefined is left out by both). */
+function allPlain(object: Record<string, unknown>, keys: readonly string[]): boolean {
+  for (const key of keys) {
+    const member = object[key];
+    const type = typeof member;
+    if (!(member === null || type === 'string' || type === 'number' || type === 'boolean' || type === 'undefined')) return false;
+  }
+  return true;
 }
 
 /**
