@@ -7,37 +7,9 @@ import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { importCommand, type CliIo } from '../../apps/cli/src/import.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { adminFetch } from '../support/auth.js';
+import { SETUP, at, ndjson, phone, type Line } from './fixtures.js';
 
-type Line = Record<string, unknown>;
-
-const SETUP: Line[] = [
-  { id: 'imp-district', kind: 'district', code: '440111', name: '白云区' },
-  {
-    id: 'imp-station',
-    kind: 'station',
-    code: 'T1',
-    name: '测试街社工服务站',
-    district: '440111',
-    street: '测试街',
-    operator: '测试社会工作服务中心',
-    areas: [{ code: 'A1', name: '一片区', communities: [{ code: 'c1', name: '一社区' }, { code: 'c2', name: '二社区' }] }],
-  },
-  {
-    id: 'imp-contract',
-    kind: 'contract',
-    code: 'T1-2025',
-    station: 'T1',
-    periodStart: '2025-01-01',
-    periodEnd: '2025-12-31',
-    budgetYuan: '2400000.00',
-    targets: { phone_contacts: 3000, resources_linked_yuan: '60000.00' },
-  },
-];
-
-const at = { station: 'T1', community: 'c1', occurredOn: '2025-03-01', worker: '社工甲' };
-const phone = (id: string, extra: Line = {}): Line => ({ id, kind: 'phone_contact', ...at, effective: true, ...extra });
 const visit = (id: string): Line => ({ id, kind: 'home_visit', ...at, community: 'c2', entered: true });
-const ndjson = (lines: (Line | string)[], eol = '\n'): string => lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join(eol) + eol;
 
 describe('NDJSON import (POST /api/v1/imports and the command line)', () => {
   let db: TestDatabase;
