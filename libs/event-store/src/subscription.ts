@@ -20,16 +20,24 @@ export interface SubscriptionOptions {
   batchSize?: number;
   /** Poll interval when no notification arrives (notifications are an optimisation only). */
   pollMs?: number;
+  /**
+   * Wait after a notification before reading, so appends arriving close together are handled in one
+   * batch (one transaction) instead of one each. Delays projections by this much, never commands.
+   */
+  coalesceMs?: number;
   onError?: (error: Error) => void;
 }
 
-/** Reads and moves a named checkpoint; `FOR UPDATE` keeps two runners of one name from overlapping. */
+/**
+ * Reads and locks a named checkpoint (created at 0 the first time); `FOR UPDATE` keeps two runners of
+ * one name from overlapping. One statement once the row exists: this runs at every wake-up.
+ */
 export async function lockCheckpoint(tx: pg.PoolClient, name: string): Promise<number> {
+  const select = 'SELECT position FROM es_checkpoints WHERE name = $1 FOR UPDATE';
+  const { rows } = await tx.query<{ position: number }>(select, [name]);
+  if (rows[0]) return rows[0].position;
   await tx.query('INSERT INTO es_checkpoints (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING', [name]);
-  const { rows } = await tx.query<{ position: number }>('SELECT position FROM es_checkpoints WHERE name = $1 FOR UPDATE', [
-    name,
-  ]);
-  return rows[0]!.position;
+  return (await tx.query<{ position: number }>(select, [name])).rows[0]!.position;
 }
 
 export async function storeCheckpoint(tx: pg.PoolClient, name: string, position: number): Promise<void> {
@@ -45,6 +53,8 @@ export async function readCheckpoint(pool: Pick<pg.Pool, 'query'>, name: string)
 export class CatchUpSubscription {
   private running = false;
   private wake?: () => void;
+  /** An append was notified since the last read began: read again before sleeping. */
+  private notified = false;
   private listener?: pg.PoolClient;
   private loop?: Promise<void>;
 
@@ -87,38 +97,56 @@ export class CatchUpSubscription {
     }
   }
 
-  /** Processes until nothing is left; returns how many events were handled. */
+  /**
+   * Processes until nothing is left; returns how many events were handled. A batch shorter than the
+   * limit read everything committed when it ran, so it is the last (no empty transaction after it).
+   */
   async catchUp(): Promise<number> {
+    const limit = this.options.batchSize ?? 1000;
     let total = 0;
-    for (let n = await this.processBatch(); n > 0; n = await this.processBatch()) total += n;
-    return total;
+    for (;;) {
+      const n = await this.processBatch();
+      total += n;
+      if (n < limit) return total;
+    }
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     this.listener = await this.pool.connect();
-    this.listener.on('notification', () => this.wake?.());
+    this.listener.on('notification', () => {
+      this.notified = true;
+      this.wake?.();
+    });
     await this.listener.query(`LISTEN ${APPENDED_CHANNEL}`);
     this.loop = this.run();
   }
 
   private async run(): Promise<void> {
     while (this.running) {
+      this.notified = false;
       try {
         await this.catchUp();
       } catch (error) {
         this.options.onError?.(error as Error);
       }
       if (!this.running) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.pollMs ?? 1000);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      if (!this.notified) await this.sleep(this.options.pollMs ?? 1000);
+      if (this.running && this.notified) await this.sleep(this.options.coalesceMs ?? 10, false);
     }
+  }
+
+  /** Sleeps for `ms`, or until a notification (or stop) when `wakeable`. */
+  private sleep(ms: number, wakeable = true): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        if (!wakeable && this.running) return;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   async stop(): Promise<void> {
