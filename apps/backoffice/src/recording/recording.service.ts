@@ -162,6 +162,17 @@ export class RecordingService {
   }
 }
 
+/**
+ * Independent reads: side by side on the pool (separate connections); one after another on a
+ * caller's transaction, whose single client pg would otherwise queue them (deprecated in pg 8).
+ */
+async function reads<T extends unknown[]>(onOneClient: boolean, ...tasks: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  if (!onOneClient) return (await Promise.all(tasks.map((task) => task()))) as T;
+  const results: unknown[] = [];
+  for (const task of tasks) results.push(await task());
+  return results as T;
+}
+
 const isUniqueViolation = (error: unknown): boolean => (error as { code?: string })?.code === '23505';
 
 /** Someone appended the same stream or the same record between our read and our append. */
@@ -313,11 +324,12 @@ class ChunkDecision {
   private async load(): Promise<void> {
     const wanted = new Set(this.optimistic ? [] : this.eventIds);
     for (const record of this.records) if (record.kind === 'correction') wanted.add(recordEventId(record.corrects));
-    [this.stored, this.places, this.keyring] = await Promise.all([
-      this.lookup([...wanted]),
-      this.directory.current(this.tx),
-      loadHouseholdKeyring(this.db, householdsWithContact(this.records)),
-    ]);
+    [this.stored, this.places, this.keyring] = await reads(
+      this.tx !== undefined,
+      () => this.lookup([...wanted]),
+      () => this.directory.current(this.tx),
+      () => loadHouseholdKeyring(this.db, householdsWithContact(this.records)),
+    );
 
     const keyed = new Set<string>();
     const shared = new Set<string>();
@@ -336,10 +348,11 @@ class ChunkDecision {
         (stream.type === SHARED_STREAM_TYPE ? shared : keyed).add(stream.id);
       }
     });
-    await Promise.all([
-      keyed.size > 0 && this.loadKeyed([...keyed]),
-      this.hasCorrections && shared.size > 0 && this.loadShared([...shared], [...sharedBases]),
-    ]);
+    await reads(
+      this.tx !== undefined,
+      async () => keyed.size > 0 && this.loadKeyed([...keyed]),
+      async () => this.hasCorrections && shared.size > 0 && this.loadShared([...shared], [...sharedBases]),
+    );
   }
 
   private async loadKeyed(streams: string[]): Promise<void> {
@@ -353,19 +366,22 @@ class ChunkDecision {
   }
 
   private async loadShared(streams: string[], bases: string[]): Promise<void> {
-    const [{ rows: versions }, { rows: events }] = await Promise.all([
-      this.db.query<{ stream_id: string; version: number }>('SELECT stream_id, version FROM es_streams WHERE stream_id = ANY($1::text[])', [
-        streams,
-      ]),
-      bases.length === 0
-        ? { rows: [] }
-        : this.db.query<{ type: string; data: { recordId: string; base?: string } }>(
-            `SELECT type, data FROM es_events
-              WHERE stream_id = ANY($1::text[]) AND (metadata->>'recordId' = ANY($2::text[]) OR data->>'base' = ANY($2::text[]))
-              ORDER BY position`,
-            [streams, bases],
-          ),
-    ]);
+    const [{ rows: versions }, { rows: events }] = await reads(
+      this.tx !== undefined,
+      () =>
+        this.db.query<{ stream_id: string; version: number }>('SELECT stream_id, version FROM es_streams WHERE stream_id = ANY($1::text[])', [
+          streams,
+        ]),
+      async () =>
+        bases.length === 0
+          ? { rows: [] }
+          : this.db.query<{ type: string; data: { recordId: string; base?: string } }>(
+              `SELECT type, data FROM es_events
+                WHERE stream_id = ANY($1::text[]) AND (metadata->>'recordId' = ANY($2::text[]) OR data->>'base' = ANY($2::text[]))
+                ORDER BY position`,
+              [streams, bases],
+            ),
+    );
     for (const { stream_id, version } of versions) this.versions.set(stream_id, version);
     for (const event of events) this.historyOf(event.data.base ?? event.data.recordId).push(event);
   }
