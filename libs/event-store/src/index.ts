@@ -12,3 +12,4 @@ export {
   type CheckpointedHandler,
   type SubscriptionOptions,
 } from './subscription.js';
+export { LogFollower, type FollowedEvent } from './log-follower.js';
