@@ -46,73 +46,13 @@ CREATE TABLE es_checkpoints (
 );
 
 -- Appends a batch of stream appends in one round trip. Each append is checked on its own
--- (duplicate first event id, then expected version) so one conflict does not fail its neighbours.
+-- (an event id already stored, then the expected version) so one conflict does not fail its neighbours.
 -- The advisory lock makes positions follow commit order: a reader that has seen position N has
 -- seen every position below N, so catch-up never skips a late-committing transaction.
+-- Each event id is looked up on its own index (a plan walking the log in position order, cached
+-- while the table looked empty, once made every append scan it), and each append and its events
+-- are taken out of the payload once (copying the JSON per access dominated 100-event appends).
 CREATE FUNCTION es_append(p_appends jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-  a          jsonb;
-  results    jsonb := '[]'::jsonb;
-  current_v  bigint;
-  expected   jsonb;
-  dup        record;
-  now_ts     timestamptz;
-  positions  bigint[];
-  appended   boolean := false;
-BEGIN
-  PERFORM pg_advisory_xact_lock(${APPEND_LOCK});
-  now_ts := clock_timestamp();
-  FOR a IN SELECT value FROM jsonb_array_elements(p_appends) LOOP
-    SELECT e.position, e.event_id, e.metadata->>'contentHash' AS hash INTO dup
-      FROM es_events e
-     WHERE e.event_id IN (SELECT (x->>'eventId')::uuid FROM jsonb_array_elements(a->'events') x)
-     ORDER BY e.position LIMIT 1;
-    IF FOUND THEN
-      results := results || jsonb_build_array(jsonb_build_object(
-        'status', 'duplicate', 'eventId', dup.event_id, 'position', dup.position, 'contentHash', dup.hash));
-      CONTINUE;
-    END IF;
-    SELECT s.version INTO current_v FROM es_streams s WHERE s.stream_id = a->>'streamId';
-    current_v := coalesce(current_v, 0);
-    expected := a->'expectedVersion';
-    IF (expected = '"no_stream"'::jsonb AND current_v <> 0)
-       OR (jsonb_typeof(expected) = 'number' AND current_v <> (expected #>> '{}')::bigint) THEN
-      results := results || jsonb_build_array(jsonb_build_object('status', 'conflict', 'actual', current_v));
-      CONTINUE;
-    END IF;
-    WITH ins AS (
-      INSERT INTO es_events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
-      SELECT nextval('es_position'), (x.e->>'eventId')::uuid, a->>'streamId', current_v + x.ord, x.e->>'type',
-             coalesce((x.e->>'schemaVersion')::int, 1), x.e->'data', x.e->'metadata', now_ts
-        FROM (SELECT e, ord FROM jsonb_array_elements(a->'events') WITH ORDINALITY AS t(e, ord) ORDER BY ord) x
-      RETURNING position
-    )
-    SELECT array_agg(position ORDER BY position) INTO positions FROM ins;
-    INSERT INTO es_streams (stream_id, stream_type, version)
-    VALUES (a->>'streamId', a->>'streamType', current_v + jsonb_array_length(a->'events'))
-    ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version;
-    results := results || jsonb_build_array(jsonb_build_object(
-      'status', 'appended', 'nextVersion', current_v + jsonb_array_length(a->'events'), 'positions', to_jsonb(positions)));
-    appended := true;
-  END LOOP;
-  IF appended THEN PERFORM pg_notify('${APPENDED_CHANNEL}', ''); END IF;
-  RETURN results;
-END $$;
-`,
-  },
-  {
-    // Two costs of 0001's es_append, both growing with the events of an append:
-    // - its duplicate check could get a plan (cached by plpgsql while the table's statistics said
-    //   "empty") that walks es_events in position order and tests every row: a scan of the whole log
-    //   per append. Each event id is now looked up on its own index.
-    // - every `a->'events'` copied the append's whole JSON, and the loop query materialised every
-    //   append: large allocations that glibc keeps returning to the kernel (page faults and TLB
-    //   flushes were half the backend's time on 100-event appends). Each append and its events are
-    //   now taken out of the payload once.
-    // CREATE OR REPLACE: harmless where an earlier version of this step already ran.
-    id: '0002_event_store_append',
-    sql: `
-CREATE OR REPLACE FUNCTION es_append(p_appends jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   i          int;
   a          jsonb;
