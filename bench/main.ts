@@ -1,3 +1,4 @@
+import { commandsBench } from './commands.bench.js';
 import { eventStoreBench } from './event-store.bench.js';
 import { importBench } from './import.bench.js';
 import { indicatorsBench } from './indicators.bench.js';
@@ -11,6 +12,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   indicators: indicatorsBench,
   'event-store': eventStoreBench,
   import: importBench,
+  commands: commandsBench,
   relay: relayBench,
 };
 

@@ -52,3 +52,59 @@ export function printTable(headers: readonly string[], rows: readonly (readonly 
 }
 
 export const perSecond = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+// The generated records of issue 3's benchmarks (the CLI import and the HTTP commands).
+
+const STATION = 'B1';
+const COMMUNITIES = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9', 'c10', 'c11', 'c12'];
+
+/** The places and contract every generated record refers to. */
+export function setupLines(): string[] {
+  const areas = [0, 1, 2].map((a) => ({
+    code: `A${a + 1}`,
+    name: `${a + 1}片区`,
+    communities: COMMUNITIES.slice(a * 4, a * 4 + 4).map((code) => ({ code, name: `${code}社区` })),
+  }));
+  return [
+    { id: 'b-district', kind: 'district', code: '440111', name: '白云区' },
+    { id: 'b-station', kind: 'station', code: STATION, name: '基准社工服务站', district: '440111', street: '基准街', operator: '基准社工机构', areas },
+    {
+      id: 'b-contract',
+      kind: 'contract',
+      code: 'B1-2025',
+      station: STATION,
+      periodStart: '2025-01-01',
+      periodEnd: '2025-12-31',
+      budgetYuan: '2400000.00',
+      targets: { phone_contacts: 3000 },
+    },
+  ].map((line) => JSON.stringify(line));
+}
+
+/**
+ * One service record of a realistic mix: mostly contacts and visits (a stream each), some activities,
+ * outreach, resources; every twentieth line opens a household file, a group, or a group session
+ * (streams that are read and checked).
+ */
+export function serviceRecord(i: number): Record<string, unknown> & { kind: string } {
+  const base = {
+    id: `b-${i}`,
+    station: STATION,
+    community: COMMUNITIES[i % COMMUNITIES.length],
+    occurredOn: `2025-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`,
+    worker: `社工${i % 40}`,
+  };
+  const slot = i % 20;
+  if (slot < 8) return { ...base, kind: 'phone_contact', household: `H${i % 5000}`, effective: slot !== 0 };
+  if (slot < 12) return { ...base, kind: 'home_visit', entered: slot !== 8 };
+  if (slot === 12) return { ...base, kind: 'activity', size: i % 7 === 0 ? 'large' : 'small', title: '社区活动', attendance: 20 + (i % 50) };
+  if (slot === 13) return { ...base, kind: 'outreach', reached: 10 + (i % 30) };
+  if (slot === 14) return { ...base, kind: 'resource_linked', amountYuan: `${100 + (i % 900)}.${String(i % 100).padStart(2, '0')}`, resourceType: 'money', source: '爱心企业' };
+  if (slot === 15) return { ...base, kind: 'regular_service', attendance: 5 + (i % 20) };
+  if (slot === 16) return { ...base, kind: 'consult_case_closed' };
+  if (slot === 17) return { ...base, kind: 'household_archived', household: `F${i}`, persons: 1 + (i % 4), category: '低保', riskLevel: 1 + (i % 5) };
+  // A group is formed on the 18th slot and meets on the 19th, on the same or a later day.
+  const group = `G${i - (slot - 18)}`;
+  if (slot === 18) return { ...base, occurredOn: '2025-01-01', kind: 'group_formed', group, title: '小组' };
+  return { ...base, kind: 'group_session', group, attendance: 6 + (i % 10) };
+}

@@ -1,0 +1,171 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import { JwtTokens } from '@app/platform';
+import { perSecond, printTable, serviceRecord, setupLines, withFreshDatabase } from './support.js';
+
+/**
+ * Issue 3's command benchmark: single-record HTTP commands (POST /api/v1/records/{kind}) at a
+ * sustained rate (BENCH_HTTP_RATE, 1,000 requests/s, for BENCH_HTTP_SECONDS, 10 s) against a server
+ * process started from the build, as `npm start` runs it (target p99 < 20 ms). Loopback only.
+ */
+export async function commandsBench(): Promise<void> {
+  await withFreshDatabase('bench_http', async (url) => {
+    await httpLoad(url, Number(process.env.BENCH_HTTP_RATE ?? 1000), Number(process.env.BENCH_HTTP_SECONDS ?? 10));
+  });
+}
+
+// The server signs tokens with this key; the load runs as the city administrator.
+const BENCH_SECRET = randomBytes(48).toString('base64url');
+const BENCH_AUTH = `Bearer ${new JwtTokens(BENCH_SECRET).issue({ id: 'bench', role: 'city_admin', scope: {} }, { ttlSeconds: 24 * 3600 })}`;
+
+/** The built platform (`npm start`'s entry) on the given database, on a free loopback port. */
+async function startServer(url: string): Promise<{ base: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', './tools/register-aliases.mjs', 'dist/apps/cli/src/main.js', 'serve'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      AUTH_JWT_SECRET: BENCH_SECRET,
+      PORT: '0',
+      EVALUATION_PORT: '0',
+      HOST: '127.0.0.1',
+      DEMO_DATA: 'off',
+      LOG_LEVEL: 'warn',
+      // The load comes from one loopback client: the per-client limits would measure the limiter.
+      RATE_LIMIT_REQUESTS: '100000000',
+      RATE_LIMIT_IMPORTS: '100000000',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 60_000);
+    child.stdout!.on('data', (data: Buffer) => {
+      output += data.toString();
+      const match = /backoffice\s+(http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${output}`)));
+  });
+  child.stdout!.resume();
+  return { base, child };
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+
+/**
+ * Open-loop load: request i is due at start + i / rate whatever happened to the ones before, and its
+ * latency counts from when it was due (a slow server cannot hide its queue). At most 512 in flight.
+ */
+async function httpLoad(url: string, rate: number, seconds: number): Promise<void> {
+  const { base, child } = await startServer(url);
+  try {
+    const setup = await fetch(`${base}/api/v1/imports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', authorization: BENCH_AUTH },
+      body: `${setupLines().join('\n')}\n`,
+    });
+    if (!setup.ok) throw new Error(`setup import failed: ${setup.status} ${await setup.text()}`);
+    // POST /api/v1/records/{kind}, one record each. Only kinds that need no earlier record (slots
+    // 0–16): concurrent requests arrive in any order.
+    const command = (i: number) => {
+      const { kind, ...record } = serviceRecord(20 * Math.floor(i / 17) + (i % 17));
+      return fetch(`${base}/api/v1/records/${kind}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: BENCH_AUTH },
+        body: JSON.stringify(record),
+      });
+    };
+    // Warm-up (other ids): connections, JIT, the place directory's cache; also the latency of one
+    // request at a time, the floor under any load.
+    const sequential: number[] = [];
+    const warmStart = performance.now();
+    for (let i = 0; i < 300; i++) {
+      const started = performance.now();
+      await (await command(10_000_000 + i)).arrayBuffer();
+      sequential.push(performance.now() - started);
+    }
+    const sequentialRate = sequential.length / ((performance.now() - warmStart) / 1000);
+    sequential.sort((a, b) => a - b);
+
+    const total = Math.round(rate * seconds);
+    const latencies: number[] = [];
+    let failures = 0;
+    let firstFailure = '';
+    let skipped = 0;
+    let inFlight = 0;
+    const pending: Promise<void>[] = [];
+    const start = performance.now();
+    for (let i = 0; i < total; ) {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - start) / 1000) * rate) + 1);
+      for (; i < due; i++) {
+        const dueAt = start + (i / rate) * 1000;
+        if (inFlight >= 512) {
+          skipped += 1;
+          continue;
+        }
+        inFlight += 1;
+        pending.push(
+          command(i)
+            .then(async (response) => {
+              const body = await response.text();
+              if (!response.ok) {
+                failures += 1;
+                firstFailure ||= `${response.status} ${body}`;
+              }
+            })
+            .catch((error: Error) => {
+              failures += 1;
+              firstFailure ||= error.message;
+            })
+            .finally(() => {
+              inFlight -= 1;
+              latencies.push(performance.now() - dueAt);
+            }),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await Promise.all(pending);
+    const elapsed = (performance.now() - start) / 1000;
+    latencies.sort((a, b) => a - b);
+    printTable(
+      ['single-record HTTP commands', 'offered/s', 'achieved/s', 'requests', 'failed', 'skipped', 'p50 ms', 'p99 ms', 'max ms', 'target p99'],
+      [
+        [
+          'POST /api/v1/records/{kind}',
+          perSecond(rate),
+          perSecond(latencies.length / elapsed),
+          String(latencies.length),
+          String(failures),
+          String(skipped),
+          percentile(latencies, 50).toFixed(1),
+          percentile(latencies, 99).toFixed(1),
+          (latencies.at(-1) ?? NaN).toFixed(1),
+          '< 20',
+        ],
+        [
+          'same, one at a time (warm-up)',
+          '',
+          perSecond(sequentialRate),
+          String(sequential.length),
+          '',
+          '',
+          percentile(sequential, 50).toFixed(1),
+          percentile(sequential, 99).toFixed(1),
+          (sequential.at(-1) ?? NaN).toFixed(1),
+          '',
+        ],
+      ],
+    );
+    if (firstFailure) console.log(`first failure: ${firstFailure}`);
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+}
