@@ -68,7 +68,13 @@ describe('projectEvent', () => {
       ['households_archived', 'c3', '2024-05-01', -1n],
       ['households_archived', 'c1', '2024-06-10', 1n],
     ]);
-    expect(state.takeDirty()).toEqual([DistinctState.key('households_archived', 'S', 'h1')]);
+    const key = DistinctState.key('households_archived', 'S', 'h1');
+    expect(state.takeChanges()).toEqual([
+      { key, recordId: 'a', occurrence: { community: 'c1', occurredOn: '2024-06-10' } },
+      { key, recordId: 'b', occurrence: { community: 'c2', occurredOn: '2024-08-01' } },
+      { key, recordId: 'c', occurrence: undefined },
+    ]);
+    expect(state.takeChanges()).toEqual([]);
   });
 
   it('names the distinct keys a batch needs loaded', () => {

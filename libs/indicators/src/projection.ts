@@ -27,13 +27,16 @@ export interface Occurrence {
 }
 
 /**
- * Live occurrences of distinct values: per (indicator code, station, value), the service records
- * (by id) that carry it. The value counts at its earliest occurrence (day, then community, then id).
+ * Occurrences of distinct values: per (indicator code, station, value), the service records (by id)
+ * that carry it. The value counts at its earliest occurrence (day, then community, then id).
+ * A runner need not hold every occurrence: for each key an event batch mentions, the earliest
+ * `1 + mentions` stored ones suffice (each mention removes at most one, so the earliest survivor
+ * is among them); what the batch sets and deletes is handed back by `takeChanges`.
  */
 export class DistinctState {
   readonly values = new Map<string, Map<string, Occurrence>>();
-  /** Keys whose occurrences changed since the last `takeDirty` (what a runner writes back). */
-  private readonly dirty = new Set<string>();
+  /** Per key, the records whose occurrence was set or deleted since the last `takeChanges`. */
+  private readonly changed = new Map<string, Set<string>>();
 
   static key(code: string, station: string, value: string): string {
     return JSON.stringify([code, station, value]);
@@ -48,14 +51,27 @@ export class DistinctState {
     return occurrences;
   }
 
-  markDirty(key: string): void {
-    this.dirty.add(key);
+  set(key: string, recordId: string, occurrence: Occurrence): void {
+    this.get(key).set(recordId, occurrence);
+    this.note(key, recordId);
   }
 
-  takeDirty(): string[] {
-    const keys = [...this.dirty];
-    this.dirty.clear();
-    return keys;
+  delete(key: string, recordId: string): void {
+    this.get(key).delete(recordId);
+    this.note(key, recordId);
+  }
+
+  /** Occurrences set (`occurrence`) or deleted (`undefined`) since the last call, last state each. */
+  takeChanges(): { key: string; recordId: string; occurrence: Occurrence | undefined }[] {
+    const changes = [...this.changed].flatMap(([key, ids]) => [...ids].map((recordId) => ({ key, recordId, occurrence: this.values.get(key)?.get(recordId) })));
+    this.changed.clear();
+    return changes;
+  }
+
+  private note(key: string, recordId: string): void {
+    let ids = this.changed.get(key);
+    if (!ids) this.changed.set(key, (ids = new Set()));
+    ids.add(recordId);
   }
 }
 
@@ -93,7 +109,7 @@ function effectOf(event: { type: string; data: unknown }): Effect | undefined {
   return { base: recordId, causedBy: recordId, before: null, after: record };
 }
 
-/** The distinct-state keys an event may touch: what a runner loads before projecting a batch. */
+/** The distinct-state keys an event may touch, once per mention: what a runner loads before projecting a batch. */
 export function distinctKeysOf(event: { type: string; data: unknown }, definitions: readonly IndicatorDefinition[]): string[] {
   const effect = effectOf(event);
   if (!effect) return [];
@@ -165,16 +181,15 @@ function projectDistinct(
   const touch = (record: ServiceRecordBody, value: string) => {
     const key = DistinctState.key(definition.code, record.station, value);
     if (!touched.has(key)) touched.set(key, { station: record.station, was: earliest(distinct.get(key)) });
-    return distinct.get(key);
+    return key;
   };
   const beforeValue = distinctValueOf(definition, effect.before);
-  if (effect.before && beforeValue !== undefined) touch(effect.before, beforeValue).delete(effect.base);
+  if (effect.before && beforeValue !== undefined) distinct.delete(touch(effect.before, beforeValue), effect.base);
   const afterValue = distinctValueOf(definition, effect.after);
   if (effect.after && afterValue !== undefined) {
-    touch(effect.after, afterValue).set(effect.base, { community: effect.after.community, occurredOn: effect.after.occurredOn });
+    distinct.set(touch(effect.after, afterValue), effect.base, { community: effect.after.community, occurredOn: effect.after.occurredOn });
   }
   for (const [key, { station, was }] of touched) {
-    distinct.markDirty(key);
     const now = earliest(distinct.get(key));
     if (was && now && was.community === now.community && was.occurredOn === now.occurredOn) continue;
     if (was) emit(definition.code, { ...was, station }, -1n);

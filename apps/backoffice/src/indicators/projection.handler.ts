@@ -13,8 +13,8 @@ import {
   projectEvent,
   type Drawing,
   type IndicatorDefinition,
-  type Occurrence,
 } from '@app/indicators';
+import type { LocalDate } from '@app/kernel';
 import type { RecordCorrected, RecordingEvent, ServiceRecordBody } from '@app/recording';
 import { serviceRecordOf } from '@app/recording';
 import { GRAIN } from './schema.js';
@@ -147,37 +147,58 @@ const addTo = (totals: Map<string, bigint>, key: unknown[], delta: bigint) => {
   totals.set(k, (totals.get(k) ?? 0n) + delta);
 };
 
+/**
+ * The distinct-value occurrences a batch needs (see DistinctState): for each key it mentions, the
+ * earliest `1 + mentions` stored occurrences, whatever the number stored.
+ */
 async function loadDistinct(tx: pg.PoolClient, stored: readonly StoredDefinition[], events: readonly StoredEvent[]): Promise<DistinctState> {
   const state = new DistinctState();
-  const distinctDefinitions = stored.filter((s) => s.definition.measure.type === 'distinct');
-  if (distinctDefinitions.length === 0) return state;
-  const definitions = distinctDefinitions.map((s) => s.definition);
-  const keys = [...new Set(events.flatMap((e) => distinctKeysOf(e, definitions)))];
-  if (keys.length === 0) return state;
-  const { rows } = await tx.query<{ key: string; occurrences: Record<string, Occurrence> }>(
-    'SELECT key, occurrences FROM ind_distinct WHERE definition_id = ANY($1::int[]) AND key = ANY($2::text[])',
-    [distinctDefinitions.map((s) => s.id), keys],
-  );
-  for (const row of rows) {
-    const occurrences = state.get(row.key);
-    for (const [recordId, o] of Object.entries(row.occurrences)) occurrences.set(recordId, o);
+  const mentions = new Map<string, { definitionId: number; n: number }>();
+  for (const s of stored) {
+    if (s.definition.measure.type !== 'distinct') continue;
+    for (const event of events) {
+      for (const key of distinctKeysOf(event, [s.definition])) {
+        const m = mentions.get(key);
+        if (m) m.n++;
+        else mentions.set(key, { definitionId: s.id, n: 1 });
+      }
+    }
   }
+  if (mentions.size === 0) return state;
+  const { rows } = await tx.query<{ key: string; record_id: string; community: string; occurred_on: string }>(
+    `SELECT k.key, d.record_id, d.community, to_char(d.occurred_on, 'YYYY-MM-DD') AS occurred_on
+       FROM unnest($1::int[], $2::text[], $3::int[]) AS k(definition_id, key, n)
+       CROSS JOIN LATERAL (
+         SELECT record_id, community, occurred_on FROM ind_distinct d
+          WHERE d.definition_id = k.definition_id AND d.key = k.key
+          ORDER BY occurred_on, community, record_id LIMIT k.n + 1) d`,
+    [[...mentions.values()].map((m) => m.definitionId), [...mentions.keys()], [...mentions.values()].map((m) => m.n)],
+  );
+  for (const row of rows) state.get(row.key).set(row.record_id, { community: row.community, occurredOn: row.occurred_on as LocalDate });
   return state;
 }
 
 async function writeDistinct(tx: pg.PoolClient, state: DistinctState, idOf: Map<string, number>): Promise<void> {
-  const keys = state.takeDirty();
-  if (keys.length === 0) return;
-  await tx.query(
-    `INSERT INTO ind_distinct (definition_id, key, occurrences)
-     SELECT * FROM unnest($1::int[], $2::text[], $3::jsonb[])
-     ON CONFLICT (definition_id, key) DO UPDATE SET occurrences = excluded.occurrences`,
-    [
-      keys.map((k) => idOf.get((JSON.parse(k) as string[])[0]!)!),
-      keys,
-      keys.map((k) => JSON.stringify(Object.fromEntries(state.get(k)))),
-    ],
-  );
+  const changes = state.takeChanges();
+  if (changes.length === 0) return;
+  const definitionOf = (key: string) => idOf.get((JSON.parse(key) as string[])[0]!)!;
+  const gone = changes.filter((c) => !c.occurrence);
+  const kept = changes.filter((c) => c.occurrence);
+  if (gone.length > 0) {
+    await tx.query(
+      `DELETE FROM ind_distinct d USING unnest($1::int[], $2::text[], $3::text[]) AS u(definition_id, key, record_id)
+        WHERE d.definition_id = u.definition_id AND d.key = u.key AND d.record_id = u.record_id`,
+      [gone.map((c) => definitionOf(c.key)), gone.map((c) => c.key), gone.map((c) => c.recordId)],
+    );
+  }
+  if (kept.length > 0) {
+    await tx.query(
+      `INSERT INTO ind_distinct (definition_id, key, record_id, community, occurred_on)
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::date[])
+       ON CONFLICT (definition_id, key, record_id) DO UPDATE SET community = excluded.community, occurred_on = excluded.occurred_on`,
+      [kept.map((c) => definitionOf(c.key)), kept.map((c) => c.key), kept.map((c) => c.recordId), kept.map((c) => c.occurrence!.community), kept.map((c) => c.occurrence!.occurredOn)],
+    );
+  }
 }
 
 async function writeTotals(tx: pg.PoolClient, totals: Map<string, bigint>): Promise<void> {

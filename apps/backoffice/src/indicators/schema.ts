@@ -121,4 +121,28 @@ ALTER TABLE ind_totals DROP COLUMN community;
 ALTER TABLE ind_totals ADD PRIMARY KEY (grain, station, period, definition_id);
 `,
   },
+  {
+    // One row per occurrence of a distinct value (it was one JSON object per value, rewritten whole
+    // by every batch that touched the value: quadratic in the records of one household). A batch
+    // reads a value's earliest few occurrences by the second index, in the projection's order
+    // (day, community, record id; "C" compares bytes, as the projection compares code units).
+    id: '0203_indicator_distinct_occurrences',
+    sql: `
+ALTER TABLE ind_distinct RENAME TO ind_distinct_old;
+ALTER TABLE ind_distinct_old RENAME CONSTRAINT ind_distinct_pkey TO ind_distinct_old_pkey;
+CREATE TABLE ind_distinct (
+  definition_id int NOT NULL,
+  key           text NOT NULL,
+  record_id     text COLLATE "C" NOT NULL,
+  community     text COLLATE "C" NOT NULL,
+  occurred_on   date NOT NULL,
+  PRIMARY KEY (definition_id, key, record_id)
+);
+CREATE INDEX ind_distinct_earliest ON ind_distinct (definition_id, key, occurred_on, community, record_id);
+INSERT INTO ind_distinct (definition_id, key, record_id, community, occurred_on)
+SELECT o.definition_id, o.key, e.key, e.value->>'community', (e.value->>'occurredOn')::date
+  FROM ind_distinct_old o CROSS JOIN LATERAL jsonb_each(o.occurrences) e;
+DROP TABLE ind_distinct_old;
+`,
+  },
 ];
