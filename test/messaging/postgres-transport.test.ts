@@ -81,6 +81,41 @@ describe('consumer library without Kafka: the PostgreSQL event log through the s
     expect(rows).toEqual([{ event_id: poison, error: `Error: refused ${poison}`, attempts: 3, payload: expect.objectContaining({ eventId: poison }) }]);
   });
 
+  it('gives a batch handler the events appended before it started in one call; one failing event is redone alone and dead-lettered', async () => {
+    const events = await append(8);
+    const poison = events[5]!.request.events[0]!.eventId;
+    const batches: number[] = [];
+    const insert = (event: FeedEvent, tx: import('pg').PoolClient) =>
+      tx.query('INSERT INTO consumer_pg.seen (event_id, type) VALUES ($1, $2)', [event.eventId, event.type]);
+    const refuse = (event: FeedEvent) => {
+      if (event.eventId === poison) throw new Error(`refused ${event.eventId}`);
+    };
+    subscriptions.push(
+      await subscribe({
+        pool: db.pool,
+        brokers: [],
+        groupId: 'pg-test',
+        schema: 'consumer_pg',
+        pseudonymKeys: PseudonymKeys.devOnly(),
+        maxAttempts: 2,
+        handle: async (event, tx) => {
+          await insert(event, tx);
+          refuse(event);
+        },
+        handleBatch: async (batch, tx) => {
+          batches.push(batch.length);
+          for (const event of batch) await insert(event, tx);
+          batch.forEach(refuse);
+        },
+      }),
+    );
+    await waitFor('the other 7 handled', async () => (await seen()).length === 7);
+    expect(batches).toEqual([8]);
+    expect((await seen()).map((r) => r.event_id)).toEqual(events.map((e) => e.request.events[0]!.eventId).filter((id) => id !== poison));
+    const { rows } = await db.pool.query('SELECT event_id, attempts FROM consumer_pg.dead_letters');
+    expect(rows).toEqual([{ event_id: poison, attempts: 2 }]);
+  });
+
   it('hands only the event types asked for and still moves past the others', async () => {
     await append(10);
     await consume({ types: ['VolunteerRegistered'] });

@@ -23,6 +23,12 @@ export interface FeedHandler {
    * is retried up to `maxAttempts` times, then dead-lettered (with the error) and the consumer moves on.
    */
   handle(event: FeedEvent, tx: pg.PoolClient): Promise<void>;
+  /**
+   * Optional: the same work for several events at once (fresh ones, in log order), e.g. one
+   * statement for a whole batch instead of one per event. Throwing redoes the events one by one with
+   * `handle`, which then retries and dead-letters the failing one alone.
+   */
+  handleBatch?(events: readonly FeedEvent[], tx: pg.PoolClient): Promise<void>;
 }
 
 export interface SubscribeOptions extends FeedHandler {
@@ -37,6 +43,11 @@ export interface SubscribeOptions extends FeedHandler {
   store?: PgEventStore;
   /** Pseudonym keys, for the PostgreSQL transport (default: from PSEUDONYM_KEYS). */
   pseudonymKeys?: import('./pseudonymise.js').PseudonymKeys;
+  /**
+   * PostgreSQL transport: how long the consumer waits after an append is notified before reading,
+   * so appends close together are handled in one batch (default 50 ms: the feed lags by about that).
+   */
+  coalesceMs?: number;
   /** Attempts per event before it is dead-lettered (default 5). */
   maxAttempts?: number;
   /** Kafka transport: topic to read (default socialwork.events.v1) and its dead-letter topic (default `<topic>.dlq`). */
