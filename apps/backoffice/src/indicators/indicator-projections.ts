@@ -8,6 +8,7 @@ import { buildProjectionName, IndicatorProjectionHandler, loadDefinitions, MAIN_
 export interface ProjectionOptions {
   batchSize?: number;
   pollMs?: number;
+  coalesceMs?: number;
   onError?: (error: Error) => void;
 }
 

@@ -30,7 +30,9 @@ export class OwnEventsConsumer {
           if (fresh.length > 0) await input.apply(fresh, tx);
         },
       },
-      { onError },
+      // Cycle commands catch up themselves before answering (read-your-writes); the background loop
+      // only brings in other instances' cycle events, and wakes at every append of any kind.
+      { onError, coalesceMs: 200 },
     );
   }
 
