@@ -43,6 +43,7 @@ export interface IssueOptions {
  */
 export class JwtTokens implements TokenVerifier {
   private readonly jwt: JwtService;
+  private readonly verified = new Map<string, { caller: Caller; exp: number }>();
 
   constructor(secret: string) {
     // A key object made once: given a string, jsonwebtoken first tries to read it as a public key
@@ -62,8 +63,22 @@ export class JwtTokens implements TokenVerifier {
   }
 
   async verify(token: string): Promise<Caller> {
+    const hit = this.verified.get(token);
+    if (hit && Math.floor(Date.now() / 1000) < hit.exp) return hit.caller;
     const claims = await this.jwt.verifyAsync<TokenClaims>(token);
     if (typeof claims.exp !== 'number') throw new Error('token has no expiry');
-    return callerFromClaims(claims);
+    const caller = callerFromClaims(claims);
+    Object.freeze(caller.scope);
+    if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { caller: Object.freeze(caller), exp: claims.exp });
+    return caller;
   }
 }
+
+/**
+ * Tokens kept verified, oldest dropped first. A client sends the same token with every request; the
+ * signature check and claim parsing cost ~50 µs each time, a look-up well under 1 µs. Only a token
+ * that passed is kept, and only until its expiry (the claims cannot change under the same signature,
+ * and the key is fixed for the process's life).
+ */
+const VERIFIED_TOKENS = 10_000;
