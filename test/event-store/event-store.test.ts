@@ -10,6 +10,7 @@ import {
   type AppendRequest,
   type StoredEvent,
 } from '@app/event-store';
+import { migrate } from '@app/database';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const actor = 'worker:test';
@@ -108,6 +109,68 @@ describe('PostgreSQL event store', () => {
     expect(rows[0]!.commits).toBeLessThanOrEqual(rounds + 2);
   });
 
+  it('answers each append of a group commit with the positions and versions its events were stored at', async () => {
+    const streams = [0, 1, 2].map(() => `thing-${randomUUID()}`);
+    const results = await Promise.all([
+      store.append(request(streams[0]!, 'no_stream', 3)),
+      store.append(request(streams[1]!, 'no_stream', 1)),
+      store.append(request(streams[2]!, 'no_stream', 2)),
+    ]);
+    for (const [i, result] of results.entries()) {
+      const stored = await store.readStream(streams[i]!);
+      expect(result).toEqual({
+        status: 'appended',
+        streamId: streams[i],
+        nextVersion: stored.length,
+        positions: stored.map((e) => e.position),
+      });
+    }
+  });
+
+  it('tells the second of two appends sharing an event id in one group commit that it is a duplicate of the first', async () => {
+    const first = request(`thing-${randomUUID()}`, 'no_stream');
+    first.events[0]!.metadata.contentHash = 'hash-shared';
+    const second = { ...request(`thing-${randomUUID()}`, 'no_stream'), events: first.events };
+    const [a, b] = await Promise.all([store.append(first), store.append(second)]);
+    expect(a.status).toBe('appended');
+    expect(b).toEqual({
+      status: 'duplicate',
+      streamId: second.streamId,
+      eventId: first.events[0]!.eventId,
+      position: (a as { positions: number[] }).positions[0],
+      contentHash: 'hash-shared',
+    });
+    expect(await store.readStream(second.streamId)).toHaveLength(0);
+  });
+
+  it('chains appends to one stream within a group commit: each checks the version the one before it left', async () => {
+    const stream = `thing-${randomUUID()}`;
+    const outcomes = await Promise.allSettled([
+      store.append(request(stream, 'no_stream', 2)),
+      store.append(request(stream, 2, 1)),
+      store.append(request(stream, 'any', 2)),
+      store.append(request(stream, 2, 1)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect((outcomes[3] as PromiseRejectedResult).reason).toMatchObject({ expected: 2, actual: 5 });
+    expect((await store.readStream(stream)).map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('keeps the jsonb es_append for appends inside a caller transaction, with the same checks', async () => {
+    const stream = `thing-${randomUUID()}`;
+    const first = request(stream, 'no_stream', 2);
+    const call = async (appends: AppendRequest[]) =>
+      (await db.pool.query<{ r: unknown[] }>('SELECT es_append($1::jsonb) AS r', [JSON.stringify(appends)])).rows[0]!.r;
+    const [appended] = await call([first]);
+    const stored = await store.readStream(stream);
+    expect(appended).toEqual({ status: 'appended', nextVersion: 2, firstPosition: stored[0]!.position });
+    expect(await call([request(stream, 1), first, request(stream, 'any')])).toEqual([
+      { status: 'conflict', actual: 2 },
+      { status: 'duplicate', eventId: first.events[0]!.eventId, position: stored[0]!.position, contentHash: null },
+      { status: 'appended', nextVersion: 3, firstPosition: stored[1]!.position + 1 },
+    ]);
+  });
+
   it.each([
     ['a type that is not a PascalCase name', { type: 'thing-happened' }],
     ['an event id that is not a UUID', { eventId: 'not-a-uuid' }],
@@ -180,6 +243,27 @@ describe('PostgreSQL event store', () => {
     await store.append(request(a, 'no_stream'));
     await expect(store.appendBulk([request(fresh, 'no_stream', 2), request(a, 0)])).rejects.toThrow(WrongExpectedVersionError);
     expect(await store.readStream(fresh)).toHaveLength(0);
+  });
+});
+
+describe('event store migrations', () => {
+  it('brings a database made by the first migration forward: its events kept, its streams appended to', async () => {
+    const db = await createTestDatabase(eventStoreMigrations.slice(0, 1));
+    try {
+      const stream = `thing-${randomUUID()}`;
+      const old = request(stream, 'no_stream', 2);
+      old.events[0]!.data = { nested: { list: [1, 'two', null] }, text: 'tab\t社工' };
+      await db.pool.query('SELECT es_append($1::jsonb)', [JSON.stringify([old])]);
+      await migrate(db.pool, eventStoreMigrations);
+      const store = new PgEventStore(db.pool);
+      expect(await store.append(request(stream, 2))).toMatchObject({ status: 'appended', nextVersion: 3 });
+      const events = await store.readStream(stream);
+      expect(events.map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+      expect(events[0]!.data).toEqual(old.events[0]!.data);
+      expect(await store.append(old)).toMatchObject({ status: 'duplicate', eventId: old.events[0]!.eventId });
+    } finally {
+      await db.drop();
+    }
   });
 });
 

@@ -7,10 +7,14 @@ import { APPEND_LOCK } from './schema.js';
 import { Upcasters } from './upcasting.js';
 import type { AppendRequest, AppendResult, DomainEvent, NewEvent, StoredEvent } from './types.js';
 
-type RawResult =
-  | { status: 'appended'; nextVersion: number; positions: number[] }
-  | { status: 'duplicate'; eventId: string; position: number; contentHash: string | null }
-  | { status: 'conflict'; actual: number };
+/** One row of es_append_batch per append (see the 0002 migration). */
+interface RawResult {
+  outcome: 'a' | 'd' | 'c';
+  version: number | string | null;
+  first_position: number | string | null;
+  event_id: string | null;
+  content_hash: string | null;
+}
 
 interface Pending {
   request: AppendRequest;
@@ -32,6 +36,7 @@ interface EventRow {
 
 const TYPE_NAME = /^[A-Z][A-Za-z0-9]*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const APPEND = 'SELECT outcome, version, first_position, event_id, content_hash FROM es_append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)';
 const COLUMNS = 'position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at';
 
 export interface EventStoreOptions {
@@ -111,22 +116,35 @@ export class PgEventStore {
   }
 
   private async appendBatch(requests: AppendRequest[]): Promise<RawResult[]> {
-    const payload = requests.map((r) => ({
-      streamId: r.streamId,
-      streamType: r.streamType,
-      expectedVersion: r.expectedVersion,
-      events: r.events.map((e) => ({
-        eventId: e.eventId,
-        type: e.type,
-        schemaVersion: e.schemaVersion ?? 1,
-        data: e.data,
-        metadata: e.metadata,
-      })),
-    }));
-    const { rows } = await this.pool.query<{ r: RawResult[] }>('SELECT es_append($1::jsonb) AS r', [
-      JSON.stringify(payload),
-    ]);
-    return rows[0]!.r;
+    const streamIds: string[] = [];
+    const streamTypes: string[] = [];
+    const expected: (number | null)[] = [];
+    const counts: number[] = [];
+    const eventIds: string[] = [];
+    const types: string[] = [];
+    const schemaVersions: number[] = [];
+    const data: string[] = [];
+    const metadata: string[] = [];
+    for (const r of requests) {
+      streamIds.push(r.streamId);
+      streamTypes.push(r.streamType);
+      expected.push(r.expectedVersion === 'any' ? null : r.expectedVersion === 'no_stream' ? 0 : r.expectedVersion);
+      counts.push(r.events.length);
+      for (const e of r.events) {
+        eventIds.push(e.eventId);
+        types.push(e.type);
+        schemaVersions.push(e.schemaVersion ?? 1);
+        data.push(JSON.stringify(e.data));
+        metadata.push(JSON.stringify(e.metadata));
+      }
+    }
+    // Named: each connection parses and plans the call once, not on every append.
+    const { rows } = await this.pool.query<RawResult>({
+      name: 'es_append_batch',
+      text: APPEND,
+      values: [streamIds, streamTypes, expected, counts, eventIds, types, schemaVersions, data, metadata],
+    });
+    return rows;
   }
 
   /**
@@ -247,21 +265,25 @@ export class PgEventStore {
 
 function settle(pending: Pending, raw: RawResult): void {
   const { request } = pending;
-  switch (raw.status) {
-    case 'appended':
-      pending.resolve({ status: 'appended', streamId: request.streamId, nextVersion: raw.nextVersion, positions: raw.positions });
+  // Number(): bigint columns arrive as numbers or strings (or BigInts) depending on the pool's type parsers.
+  switch (raw.outcome) {
+    case 'a': {
+      const first = Number(raw.first_position);
+      const positions = Array.from({ length: request.events.length }, (_, k) => first + k);
+      pending.resolve({ status: 'appended', streamId: request.streamId, nextVersion: Number(raw.version), positions });
       return;
-    case 'duplicate':
+    }
+    case 'd':
       pending.resolve({
         status: 'duplicate',
         streamId: request.streamId,
-        eventId: raw.eventId,
-        position: raw.position,
-        contentHash: raw.contentHash,
+        eventId: raw.event_id!,
+        position: Number(raw.first_position),
+        contentHash: raw.content_hash,
       });
       return;
-    case 'conflict':
-      pending.reject(new WrongExpectedVersionError(request.streamId, expectedOf(request), raw.actual));
+    case 'c':
+      pending.reject(new WrongExpectedVersionError(request.streamId, expectedOf(request), Number(raw.version)));
   }
 }
 
