@@ -49,6 +49,13 @@ export async function readCheckpoint(pool: Pick<pg.Pool, 'query'>, name: string)
   return rows[0]?.position ?? 0;
 }
 
+/** Events read after a checkpoint (`after`), and the checkpoint once they are handled (`next`). */
+interface Batch {
+  after: number;
+  events: readonly StoredEvent[];
+  next: number;
+}
+
 /** Catch-up subscription: processes everything after its checkpoint, then follows new appends. */
 export class CatchUpSubscription {
   private running = false;
@@ -67,25 +74,37 @@ export class CatchUpSubscription {
 
   /** One transaction: read a batch after the checkpoint, handle it, move the checkpoint. */
   async processBatch(): Promise<number> {
+    return (await this.process()).events.length;
+  }
+
+  /**
+   * `processBatch`, using `ahead` (a batch read beforehand on another connection) when it starts at
+   * the checkpoint found, and with `readNext` reading the following batch while this one is handled.
+   */
+  private async process(ahead?: Promise<Batch>, readNext = false): Promise<Batch & { ahead?: Promise<Batch> }> {
     const client = await this.pool.connect();
     // A connection dropped mid-batch surfaces as the failed query below; this keeps the client's
     // 'error' event from becoming an unhandled one.
     const swallow = () => undefined;
     client.on('error', swallow);
     let broken: Error | undefined;
+    let next: Promise<Batch> | undefined;
     try {
       await client.query('BEGIN');
       const after = await lockCheckpoint(client, this.handler.name);
-      const limit = this.options.batchSize ?? 1000;
-      // With a type filter the checkpoint may move past events of other types: up to the head seen
-      // before the read (positions follow commit order, so nothing below it can still appear).
-      const head = this.handler.types ? await headIn(client) : undefined;
-      const events = await this.store.readAll({ after, limit, upTo: head, types: this.handler.types }, client);
-      if (events.length > 0) await this.handler.handle(events, client);
-      const next = events.length === limit || head === undefined ? (events.at(-1)?.position ?? after) : Math.max(after, head);
-      if (next !== after) await storeCheckpoint(client, this.handler.name, next);
+      const early = await ahead?.catch(() => undefined);
+      const batch = early?.after === after ? early : await this.read(client, after);
+      // Events are immutable and positions follow commit order, so the batch after this one can be
+      // read on another connection while this one is handled: it is checked against the checkpoint
+      // when its turn comes.
+      if (readNext && batch.events.length === this.limit) {
+        next = this.readOnPool(batch.next);
+        next.catch(() => undefined);
+      }
+      if (batch.events.length > 0) await this.handler.handle(batch.events, client);
+      if (batch.next !== after) await storeCheckpoint(client, this.handler.name, batch.next);
       await client.query('COMMIT');
-      return events.length;
+      return { ...batch, ahead: next };
     } catch (error) {
       broken = error as Error;
       await client.query('ROLLBACK').catch(() => undefined);
@@ -97,17 +116,42 @@ export class CatchUpSubscription {
     }
   }
 
+  private get limit(): number {
+    return this.options.batchSize ?? 1000;
+  }
+
+  /** The events after `after` and where the checkpoint goes once they are handled. */
+  private async read(executor: pg.PoolClient, after: number): Promise<Batch> {
+    // With a type filter the checkpoint may move past events of other types: up to the head seen
+    // before the read (positions follow commit order, so nothing below it can still appear).
+    const head = this.handler.types ? await headIn(executor) : undefined;
+    const events = await this.store.readAll({ after, limit: this.limit, upTo: head, types: this.handler.types }, executor);
+    const next = events.length === this.limit || head === undefined ? (events.at(-1)?.position ?? after) : Math.max(after, head);
+    return { after, events, next };
+  }
+
+  private async readOnPool(after: number): Promise<Batch> {
+    const client = await this.pool.connect();
+    try {
+      return await this.read(client, after);
+    } finally {
+      client.release();
+    }
+  }
+
   /**
    * Processes until nothing is left; returns how many events were handled. A batch shorter than the
    * limit read everything committed when it ran, so it is the last (no empty transaction after it).
+   * Each full batch's successor is read while it is handled.
    */
   async catchUp(): Promise<number> {
-    const limit = this.options.batchSize ?? 1000;
     let total = 0;
+    let ahead: Promise<Batch> | undefined;
     for (;;) {
-      const n = await this.processBatch();
-      total += n;
-      if (n < limit) return total;
+      const batch = await this.process(ahead, true);
+      total += batch.events.length;
+      if (batch.events.length < this.limit) return total;
+      ahead = batch.ahead;
     }
   }
 

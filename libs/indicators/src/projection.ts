@@ -90,7 +90,7 @@ export function earliest(occurrences: ReadonlyMap<string, Occurrence>): (Occurre
 }
 
 /** The record a service event states, or a correction's before/after, with the ids that matter. */
-interface Effect {
+export interface RecordEffect {
   base: string;
   causedBy: string;
   before: ServiceRecordBody | null;
@@ -98,7 +98,8 @@ interface Effect {
   reason?: string;
 }
 
-function effectOf(event: { type: string; data: unknown }): Effect | undefined {
+/** An event's effect on the records (undefined for events that record no service): computed once per event by a runner. */
+export function effectOf(event: { type: string; data: unknown }): RecordEffect | undefined {
   if (event.type === 'RecordCorrected') {
     const data = event.data as RecordCorrected['data'];
     return { base: data.base, causedBy: data.recordId, before: data.before, after: data.after, reason: data.reason };
@@ -110,8 +111,11 @@ function effectOf(event: { type: string; data: unknown }): Effect | undefined {
 }
 
 /** The distinct-state keys an event may touch, once per mention: what a runner loads before projecting a batch. */
-export function distinctKeysOf(event: { type: string; data: unknown }, definitions: readonly IndicatorDefinition[]): string[] {
-  const effect = effectOf(event);
+export function distinctKeysOf(
+  event: { type: string; data: unknown },
+  definitions: readonly IndicatorDefinition[],
+  effect: RecordEffect | undefined = effectOf(event),
+): string[] {
   if (!effect) return [];
   const keys: string[] = [];
   for (const definition of definitions) {
@@ -134,8 +138,8 @@ export function projectEvent(
   event: { type: string; data: unknown },
   definitions: readonly IndicatorDefinition[],
   distinct: DistinctState,
+  effect: RecordEffect | undefined = effectOf(event),
 ): IndicatorChange[] {
-  const effect = effectOf(event);
   if (!effect) return [];
   const changes: IndicatorChange[] = [];
   const emit = (code: string, place: ServiceRecordBody | Occurrence & { station: string }, delta: bigint) => {
@@ -173,7 +177,7 @@ const samePlace = (a: ServiceRecordBody, b: ServiceRecordBody) =>
 
 function projectDistinct(
   definition: IndicatorDefinition,
-  effect: Effect,
+  effect: RecordEffect,
   distinct: DistinctState,
   emit: (code: string, place: Occurrence & { station: string }, delta: bigint) => void,
 ): void {

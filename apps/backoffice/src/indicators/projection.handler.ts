@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 import type { CheckpointedHandler, StoredEvent } from '@app/event-store';
 import {
@@ -9,14 +10,16 @@ import {
   BEGINNING,
   DistinctState,
   distinctKeysOf,
+  effectOf,
   PROJECTED_EVENT_TYPES,
   projectEvent,
   type Drawing,
+  type IndicatorChange,
   type IndicatorDefinition,
+  type RecordEffect,
 } from '@app/indicators';
 import type { LocalDate } from '@app/kernel';
-import type { RecordCorrected, RecordingEvent, ServiceRecordBody } from '@app/recording';
-import { serviceRecordOf } from '@app/recording';
+import type { RecordingEvent, ServiceRecordBody } from '@app/recording';
 import { GRAIN } from './schema.js';
 
 export const MAIN_PROJECTION = 'indicators';
@@ -25,6 +28,7 @@ const CHANGES_LOCK = 7_460_201;
 export const buildProjectionName = (definitionId: number) => `indicators:build:${definitionId}`;
 
 const SETUP_TYPES = ['DistrictRegistered', 'StationRegistered', 'StationAreasRedrawn', 'ContractSigned', 'ContractTargetsAmended'];
+const SETUP_TYPE_SET = new Set(SETUP_TYPES);
 
 export interface StoredDefinition {
   id: number;
@@ -61,8 +65,6 @@ export async function loadStations(
   return new Map(rows.map((r) => [r.code, { name: r.name, district: r.district, drawings: r.drawings }]));
 }
 
-type ChangeRow = [number, string, string, number, string, string, string, string, string | null, string, string, string, string, string | null];
-
 /**
  * Projects events into the indicator tables. The main projection (all active definitions) also keeps
  * places, contracts and the records the quality findings read; a build projection (one new
@@ -88,52 +90,47 @@ export class IndicatorProjectionHandler implements CheckpointedHandler {
     const definitions = stored.map((s) => s.definition);
     const idOf = new Map(stored.map((s) => [s.definition.code, s.id]));
     const stations = await loadStations(tx);
-    const distinct = await loadDistinct(tx, stored, events);
+    const effects = events.map(effectOf);
+    const distinct = await loadDistinct(tx, stored, events, effects);
     const totals = new Map<string, bigint>();
-    const changes: ChangeRow[] = [];
+    const places = new ChangePlaces(stations);
+    // Change ids become visible in id order (what the relay relies on): writers of ind_changes (the
+    // main projection, definition builds, a rebuild) take their ids one transaction at a time.
+    const changes = new StreamingCopy(
+      tx,
+      'ind_changes (position, event_id, recorded_at, definition_id, indicator, district, station, community, area, occurred_on, delta, record_id, actor, reason)',
+      () => tx.query('SELECT pg_advisory_xact_lock($1)', [CHANGES_LOCK]),
+    );
     const records = new Map<string, TrackedRecord>();
     const setup = new SetupWrites();
 
-    for (const event of events) {
-      if (SETUP_TYPES.includes(event.type)) {
-        if (this.isMain) setup.apply(event as unknown as StoredEvent<RecordingEvent>, stations);
-        continue;
+    try {
+      for (const [i, event] of events.entries()) {
+        if (SETUP_TYPE_SET.has(event.type)) {
+          if (this.isMain) setup.apply(event as unknown as StoredEvent<RecordingEvent>, stations);
+          continue;
+        }
+        let eventColumns: string | undefined;
+        const effect = effects[i];
+        for (const change of projectEvent(event, definitions, distinct, effect)) {
+          const definitionId = idOf.get(change.code)!;
+          const key = `${definitionId}\t${change.station}\t${change.occurredOn}`;
+          totals.set(key, (totals.get(key) ?? 0n) + change.delta);
+          eventColumns ??= `${event.position}\t${event.eventId}\t${event.recordedAt.toISOString()}\t`;
+          changes.add(
+            `${eventColumns}${definitionId}\t${copyText(change.code)}\t${places.of(change, event)}\t${change.occurredOn}\t${change.delta}\t` +
+              `${copyText(change.recordId)}\t${copyText(event.metadata.actor)}\t${copyText(change.reason ?? null)}\n`,
+          );
+        }
+        if (this.isMain && effect) trackRecord(event, effect, records);
+        if (changes.full) await changes.flush();
       }
-      for (const change of projectEvent(event, definitions, distinct)) {
-        const definitionId = idOf.get(change.code)!;
-        const place = stations.get(change.station);
-        const delta = change.delta;
-        addTo(totals, [definitionId, GRAIN.stationDay, change.station, change.occurredOn], delta);
-        addTo(totals, [definitionId, GRAIN.stationMonth, change.station, `${change.occurredOn.slice(0, 8)}01`], delta);
-        changes.push([
-          event.position,
-          event.eventId,
-          event.recordedAt.toISOString(),
-          definitionId,
-          change.code,
-          place?.district ?? event.metadata.district ?? '',
-          change.station,
-          change.community,
-          (place && areaOf(place.drawings, change.community, change.occurredOn)) ?? null,
-          change.occurredOn,
-          delta.toString(),
-          change.recordId,
-          event.metadata.actor,
-          change.reason ?? null,
-        ]);
-      }
-      if (this.isMain) trackRecord(event, records);
+      await changes.end();
+    } catch (error) {
+      changes.abort(error as Error);
+      throw error;
     }
-
-    // Change ids become visible in id order (what the relay relies on): writers of ind_changes (the
-    // main projection, definition builds, a rebuild) take their ids one transaction at a time.
-    if (changes.length > 0) await tx.query('SELECT pg_advisory_xact_lock($1)', [CHANGES_LOCK]);
     await writeTotals(tx, totals);
-    await copyRows(
-      tx,
-      'ind_changes (position, event_id, recorded_at, definition_id, indicator, district, station, community, area, occurred_on, delta, record_id, actor, reason)',
-      changes,
-    );
     await writeDistinct(tx, distinct, idOf);
     if (this.isMain) {
       await setup.write(tx, stations);
@@ -142,22 +139,22 @@ export class IndicatorProjectionHandler implements CheckpointedHandler {
   }
 }
 
-const addTo = (totals: Map<string, bigint>, key: unknown[], delta: bigint) => {
-  const k = JSON.stringify(key);
-  totals.set(k, (totals.get(k) ?? 0n) + delta);
-};
-
 /**
  * The distinct-value occurrences a batch needs (see DistinctState): for each key it mentions, the
  * earliest `1 + mentions` stored occurrences, whatever the number stored.
  */
-async function loadDistinct(tx: pg.PoolClient, stored: readonly StoredDefinition[], events: readonly StoredEvent[]): Promise<DistinctState> {
+async function loadDistinct(
+  tx: pg.PoolClient,
+  stored: readonly StoredDefinition[],
+  events: readonly StoredEvent[],
+  effects: readonly (RecordEffect | undefined)[],
+): Promise<DistinctState> {
   const state = new DistinctState();
   const mentions = new Map<string, { definitionId: number; n: number }>();
   for (const s of stored) {
     if (s.definition.measure.type !== 'distinct') continue;
-    for (const event of events) {
-      for (const key of distinctKeysOf(event, [s.definition])) {
+    for (const [i, event] of events.entries()) {
+      for (const key of distinctKeysOf(event, [s.definition], effects[i])) {
         const m = mentions.get(key);
         if (m) m.n++;
         else mentions.set(key, { definitionId: s.id, n: 1 });
@@ -201,12 +198,21 @@ async function writeDistinct(tx: pg.PoolClient, state: DistinctState, idOf: Map<
   }
 }
 
-async function writeTotals(tx: pg.PoolClient, totals: Map<string, bigint>): Promise<void> {
-  if (totals.size === 0) return;
+/** Station × day sums (keyed definition, station, day) written at both grains, month sums added up here. */
+async function writeTotals(tx: pg.PoolClient, days: Map<string, bigint>): Promise<void> {
+  if (days.size === 0) return;
+  const months = new Map<string, bigint>();
+  for (const [key, value] of days) {
+    const month = `${key.slice(0, -2)}01`;
+    months.set(month, (months.get(month) ?? 0n) + value);
+  }
   const columns: unknown[][] = [[], [], [], [], []];
-  for (const key of [...totals.keys()].sort()) {
-    const [definitionId, grain, station, period] = JSON.parse(key) as [number, number, string, string];
-    [definitionId, grain, station, period, totals.get(key)!.toString()].forEach((v, i) => columns[i]!.push(v));
+  for (const [grain, sums] of [[GRAIN.stationDay, days], [GRAIN.stationMonth, months]] as const) {
+    // Sorted: concurrent writers (the main projection, a build) take row locks in one order.
+    for (const key of [...sums.keys()].sort()) {
+      const [definitionId, station, period] = key.split('\t');
+      [definitionId, grain, station, period, sums.get(key)!.toString()].forEach((v, i) => columns[i]!.push(v));
+    }
   }
   await tx.query(
     `INSERT INTO ind_totals (definition_id, grain, station, period, value)
@@ -217,24 +223,103 @@ async function writeTotals(tx: pg.PoolClient, totals: Map<string, bigint>): Prom
 }
 
 const COPY_NULL = '\\N';
+const COPY_SPECIAL = /[\\\t\n\r]/;
 const copyText = (value: string | number | null) =>
-  value === null ? COPY_NULL : String(value).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  value === null
+    ? COPY_NULL
+    : typeof value === 'number' || !COPY_SPECIAL.test(value)
+      ? String(value)
+      : value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+const copyRow = (row: readonly (string | number | null)[]) => row.map(copyText).join('\t') + '\n';
 
-/** Rows into a table with COPY (text format): the fast path for rows that are only ever added. */
-async function copyRows(tx: pg.PoolClient, target: string, rows: readonly (readonly (string | number | null)[])[]): Promise<void> {
-  if (rows.length === 0) return;
-  function* lines() {
-    let chunk = '';
-    for (const row of rows) {
-      chunk += row.map(copyText).join('\t') + '\n';
-      if (chunk.length > 65536) {
-        yield chunk;
-        chunk = '';
-      }
-    }
-    if (chunk) yield chunk;
+/**
+ * The district, station, community and area columns of a change row, as COPY text; the last one is
+ * kept, since an event's changes mostly share their place.
+ */
+class ChangePlaces {
+  private last = { station: '', community: '', occurredOn: '', text: '' };
+
+  constructor(private readonly stations: Map<string, StationPlace>) {}
+
+  of(change: IndicatorChange, event: StoredEvent): string {
+    const last = this.last;
+    if (change.station === last.station && change.community === last.community && change.occurredOn === last.occurredOn) return last.text;
+    const place = this.stations.get(change.station);
+    // A station not (yet) projected takes its district from the event: not kept.
+    if (!place) return [event.metadata.district ?? '', change.station, change.community, null].map(copyText).join('\t');
+    const area = areaOf(place.drawings, change.community, change.occurredOn) ?? null;
+    const text = [place.district, change.station, change.community, area].map(copyText).join('\t');
+    this.last = { station: change.station, community: change.community, occurredOn: change.occurredOn, text };
+    return text;
   }
-  await pipeline(Readable.from(lines()), tx.query(copyStreams.from(`COPY ${target} FROM STDIN`)));
+}
+
+const COPY_CHUNK = 65536;
+
+/**
+ * Rows into a table with COPY (format text), sent while they are still being produced: each chunk
+ * of about 64 KiB goes to the server as it fills, so the server inserts it while the batch is still
+ * being projected. `start` runs before the COPY begins (only if there is a row).
+ */
+class StreamingCopy {
+  private chunk = '';
+  private stream?: Writable;
+  private done?: Promise<void>;
+
+  constructor(
+    private readonly tx: pg.PoolClient,
+    private readonly target: string,
+    private readonly start?: () => Promise<unknown>,
+  ) {}
+
+  add(line: string): void {
+    this.chunk += line;
+  }
+
+  get full(): boolean {
+    return this.chunk.length >= COPY_CHUNK;
+  }
+
+  /** Sends what has gathered, waiting while the server is behind. */
+  async flush(): Promise<void> {
+    if (!this.chunk) return;
+    if (!this.stream) {
+      await this.start?.();
+      this.stream = this.tx.query(copyStreams.from(`COPY ${this.target} FROM STDIN`));
+      this.done = finished(this.stream);
+      this.done.catch(() => undefined);
+    }
+    const chunk = this.chunk;
+    this.chunk = '';
+    if (!this.stream.write(chunk)) await Promise.race([once(this.stream, 'drain'), this.done]);
+  }
+
+  async end(): Promise<void> {
+    await this.flush();
+    if (!this.stream) return;
+    this.stream.end();
+    await this.done;
+  }
+
+  /** Cancels the COPY (CopyFail), so the connection can roll back. */
+  abort(error: Error): void {
+    if (this.stream && !this.stream.writableFinished) this.stream.destroy(error);
+  }
+}
+
+/** Rows into a table with COPY: the fast path for rows that are only ever added. */
+async function copyRows(tx: pg.PoolClient, target: string, rows: readonly (readonly (string | number | null)[])[]): Promise<void> {
+  const copy = new StreamingCopy(tx, target);
+  try {
+    for (const row of rows) {
+      copy.add(copyRow(row));
+      if (copy.full) await copy.flush();
+    }
+    await copy.end();
+  } catch (error) {
+    copy.abort(error as Error);
+    throw error;
+  }
 }
 
 interface TrackedRecord {
@@ -246,18 +331,17 @@ interface TrackedRecord {
 }
 
 /** Records about a household, as corrected: the quality findings' input. */
-function trackRecord(event: StoredEvent, records: Map<string, TrackedRecord>): void {
+function trackRecord(event: StoredEvent, effect: RecordEffect, records: Map<string, TrackedRecord>): void {
   if (event.type === 'RecordCorrected') {
-    const data = event.data as RecordCorrected['data'];
-    const body = data.after ?? data.before;
+    const body = effect.after ?? effect.before;
     if (!body || !('household' in body)) return;
-    const known = records.get(data.base);
-    records.set(data.base, { station: body.station, position: known?.position ?? event.position, body: data.after, fresh: known?.fresh ?? false });
+    const known = records.get(effect.base);
+    records.set(effect.base, { station: body.station, position: known?.position ?? event.position, body: effect.after, fresh: known?.fresh ?? false });
     return;
   }
-  const body = serviceRecordOf(event);
+  const body = effect.after;
   if (body && 'household' in body && body.household) {
-    records.set((event.data as { recordId: string }).recordId, { station: body.station, position: event.position, body, fresh: true });
+    records.set(effect.base, { station: body.station, position: event.position, body, fresh: true });
   }
 }
 
