@@ -108,7 +108,7 @@ export class PgEventStore {
         }
         // Callers just settled append their next events in their continuations: let those run so
         // they join the next batch instead of each starting a commit of its own.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await new Promise<void>((resolve) => process.nextTick(resolve));
       }
     } finally {
       this.flushing = false;
@@ -123,8 +123,8 @@ export class PgEventStore {
     const eventIds: string[] = [];
     const types: string[] = [];
     const schemaVersions: number[] = [];
-    const data: string[] = [];
-    const metadata: string[] = [];
+    const data: unknown[] = [];
+    const metadata: unknown[] = [];
     for (const r of requests) {
       streamIds.push(r.streamId);
       streamTypes.push(r.streamType);
@@ -134,15 +134,15 @@ export class PgEventStore {
         eventIds.push(e.eventId);
         types.push(e.type);
         schemaVersions.push(e.schemaVersion ?? 1);
-        data.push(JSON.stringify(e.data));
-        metadata.push(JSON.stringify(e.metadata));
+        data.push(e.data);
+        metadata.push(e.metadata);
       }
     }
     // Named: each connection parses and plans the call once, not on every append.
     const { rows } = await this.pool.query<RawResult>({
       name: 'es_append_batch',
       text: APPEND,
-      values: [streamIds, streamTypes, expected, counts, eventIds, types, schemaVersions, data, metadata],
+      values: [streamIds, streamTypes, expected, counts, eventIds, types, schemaVersions, JSON.stringify(data), JSON.stringify(metadata)],
     });
     return rows;
   }
