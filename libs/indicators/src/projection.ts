@@ -155,6 +155,8 @@ export function projectEvent(
     });
   };
   for (const definition of definitions) {
+    // A definition counts one kind of record: most of the catalog has nothing to do with this one.
+    if (definition.kind !== effect.before?.kind && definition.kind !== effect.after?.kind) continue;
     if (definition.measure.type === 'distinct') {
       projectDistinct(definition, effect, distinct, emit);
       continue;
