@@ -1,4 +1,6 @@
+import { PgEventStore } from '@app/event-store';
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
+import { RecordingService } from '../../apps/backoffice/src/recording/recording.service.js';
 import { importNdjson, openRecording, type RecordSink } from '../../apps/backoffice/src/imports/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { SETUP, at, ndjson, phone } from './fixtures.js';
@@ -53,18 +55,17 @@ describe('import pipeline: chunks parsed ahead, written in file order', () => {
   });
 
   it('stops at a chunk that fails to be written: the chunks parsed after it are not written and the import fails', async () => {
-    let calls = 0;
-    const failing: RecordSink = {
-      recordBatch: (records, context, options) => {
-        calls += 1;
-        if (calls === 2) return Promise.reject(new Error('the database went away'));
-        return recording.recordBatch(records, context, options);
-      },
-    };
+    let appends = 0;
+    const store = new (class extends PgEventStore {
+      override appendBulk(...args: Parameters<PgEventStore['appendBulk']>) {
+        appends += 1;
+        return appends === 2 ? Promise.reject(new Error('the database went away')) : super.appendBulk(...args);
+      }
+    })(db.pool);
     const file = ['st-1', 'st-2', 'st-3', 'st-4', 'st-5', 'st-6', 'st-7', 'st-8'].map((id) => phone(id));
-    await expect(importNdjson(chunks(ndjson(file)), failing, { ctx, chunkSize: 2 })).rejects.toThrow('the database went away');
+    await expect(importNdjson(chunks(ndjson(file)), new RecordingService(db.pool, store), { ctx, chunkSize: 2 })).rejects.toThrow('the database went away');
     expect(await storedInOrder('st-')).toEqual(['st-1', 'st-2']);
     // Nothing was written after the failure, though later chunks had been parsed.
-    expect(calls).toBe(2);
+    expect(appends).toBe(2);
   });
 });

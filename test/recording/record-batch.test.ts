@@ -149,3 +149,92 @@ describe('RecordingService.recordBatch', () => {
     expect(statuses([...a, ...b]).sort()).toEqual(['accepted', 'rejected:volunteer_already_registered']);
   });
 });
+
+// A sequence decides a chunk while the one before is being appended, on that chunk's decided states:
+// each case below would be answered wrongly if that early decision were kept when it cannot stand.
+describe('RecordingService.sequence: chunks handed over at once, recorded in order', () => {
+  let db: TestDatabase;
+  let service: RecordingService;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(backofficeMigrations);
+    service = new RecordingService(db.pool, new PgEventStore(db.pool));
+    expect(statuses(await service.recordBatch(setup(), ctx))).toEqual(['accepted', 'accepted', 'accepted']);
+  });
+  afterAll(async () => db.drop());
+
+  /** Every chunk handed to one sequence before any is recorded. */
+  const inSequence = (...chunks: AnyRecord[][]) => {
+    const sequence = service.sequence(ctx);
+    return Promise.all(chunks.map((chunk) => sequence.record(chunk)));
+  };
+
+  it('decides a chunk on the streams the chunk before opened', async () => {
+    const [formed, sessions] = await inSequence(
+      [at('s1-g', 'group_formed', { group: 'g1', title: 't' }), at('s1-h', 'household_archived', { household: 'h1', persons: 2, category: '低保', riskLevel: 1 })],
+      [at('s1-gs', 'group_session', { group: 'g1', attendance: 6 }), at('s1-h2', 'household_archived', { household: 'h1', persons: 2, category: '低保', riskLevel: 1 })],
+    );
+    expect(statuses([...formed!, ...sessions!])).toEqual(['accepted', 'accepted', 'accepted', 'rejected:household_already_archived']);
+  });
+
+  /** A store counting its appends (one record's and bulk), failing the `failing`th. */
+  const countingStore = (failing = 0) =>
+    new (class extends PgEventStore {
+      appends = 0;
+      override append(...args: Parameters<PgEventStore['append']>) {
+        this.appends += 1;
+        return this.appends === failing ? Promise.reject(new Error('the database went away')) : super.append(...args);
+      }
+      override appendBulk(...args: Parameters<PgEventStore['appendBulk']>) {
+        this.appends += 1;
+        return this.appends === failing ? Promise.reject(new Error('the database went away')) : super.appendBulk(...args);
+      }
+    })(db.pool);
+
+  it('decides a chunk again, before appending it, when the chunk before was not appended as first decided', async () => {
+    // s2-g is taken (another record's id): the group it would form is refused once that is known,
+    // so the session in the next chunk has no group, though the first decision formed it.
+    await service.recordBatch([at('s2-g', 'outreach', { reached: 3 })], ctx);
+    const store = countingStore();
+    const sequence = new RecordingService(db.pool, store).sequence(ctx);
+    const [formed, session] = await Promise.all([
+      sequence.record([at('s2-g', 'group_formed', { group: 'g2', title: 't' }), at('s2-o1', 'outreach', { reached: 1 })]),
+      sequence.record([at('s2-gs', 'group_session', { group: 'g2', attendance: 6 }), at('s2-o2', 'outreach', { reached: 1 })]),
+    ]);
+    expect(statuses([...formed, ...session])).toEqual(['rejected:record_id_reused', 'accepted', 'rejected:group_not_formed', 'accepted']);
+    // The first chunk's optimistic append failed on the stored id, its second went through; the
+    // second chunk was appended once (not first on its early decision, refused by the group's version).
+    expect(store.appends).toBe(3);
+  });
+
+  it('answers a record repeated from the chunk before as a duplicate of it', async () => {
+    const record = at('s3-g', 'group_formed', { group: 'g3', title: 't' });
+    const [first, again] = await inSequence([record], [record, at('s3-o', 'outreach', { reached: 1 })]);
+    expect(statuses([...first!, ...again!])).toEqual(['accepted', 'duplicate', 'accepted']);
+    expect((again![0] as { position: number }).position).toBe((first![0] as { position: number }).position);
+  });
+
+  it('uses places registered by the chunk before', async () => {
+    const [places, visits] = await inSequence(setup('4'), [at('s4-v', 'home_visit', { station: 'S14', entered: true })]);
+    expect(statuses([...places!, ...visits!])).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+  });
+
+  it('corrects a record of the chunk before', async () => {
+    const [recorded, corrected] = await inSequence(
+      [at('s5-pc', 'phone_contact', { effective: true })],
+      [{ id: 's5-void', kind: 'correction', corrects: 's5-pc', action: 'void', reason: 'r' } as AnyRecord],
+    );
+    expect(statuses([...recorded!, ...corrected!])).toEqual(['accepted', 'accepted']);
+  });
+
+  it('appends nothing after a chunk that failed, and fails the chunks after it', async () => {
+    const store = countingStore(2);
+    const sequence = new RecordingService(db.pool, store).sequence(ctx);
+    const chunks = [1, 2, 3].map((n) => sequence.record([at(`s6-${n}a`, 'outreach', { reached: n }), at(`s6-${n}b`, 'outreach', { reached: n })]));
+    const settled = await Promise.allSettled(chunks);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect(store.appends).toBe(2);
+    const { rows } = await db.pool.query<{ id: string }>(`SELECT metadata->>'recordId' AS id FROM es_events WHERE metadata->>'recordId' LIKE 's6-%' ORDER BY position`);
+    expect(rows.map((r) => r.id)).toEqual(['s6-1a', 's6-1b']);
+  });
+});

@@ -1,7 +1,8 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type pg from 'pg';
 import type { DomainError } from '@app/kernel';
 import type { AnyRecord } from '@app/recording';
-import { RecordIdentities, type RecordBatchOptions, type RecordContext, type RecordOutcome } from '../recording/recording.service.js';
+import { RecordIdentities, type RecordContext, type RecordOutcome } from '../recording/recording.service.js';
 import { validateRecord } from '../recording/validate-record.js';
 
 /** A line refused, by its 1-based number in the file (RECORDS.md: `{line, id, reason}`). */
@@ -27,9 +28,9 @@ export interface ImportProgress {
   rejected: number;
 }
 
-/** The recording side as the pipeline needs it (RecordingService in the app). */
+/** The recording side as the pipeline needs it (RecordingService in the app): chunks recorded in file order. */
 export interface RecordSink {
-  recordBatch(records: AnyRecord[], ctx: RecordContext, options?: RecordBatchOptions): Promise<RecordOutcome[]>;
+  sequence(ctx: RecordContext, tx?: pg.PoolClient): { record(records: AnyRecord[], identities: RecordIdentities): Promise<RecordOutcome[]> };
 }
 
 export interface ImportOptions {
@@ -103,13 +104,18 @@ function idOf(value: unknown): string | null {
 
 /** Chunks parsed ahead of the one being written, at most: the file is never held, only these. */
 const PARSED_AHEAD = 2;
+/**
+ * Lines parsed between two turns of the event loop: the chunk being appended waits on database
+ * replies, which would otherwise wait for a whole read of the file (thousands of lines) to be parsed.
+ */
+const LINES_PER_TURN = 512;
 
 /**
  * The one import path (HTTP and command line): reads NDJSON as it arrives, parses and validates each
  * line, and hands valid records to the recording side in chunks, in file order. Chunks are written
  * one after another (each is decided on the state the ones before left), while the next ones are
- * parsed, validated and identified (event id, content hash): the database and the parsing overlap.
- * Blank lines are skipped but keep their numbers.
+ * parsed, validated, identified (event id, content hash) and decided: the database and the parsing
+ * overlap. Blank lines are skipped but keep their numbers.
  *
  * Without `atomic`, each chunk is recorded on its own: good lines are kept, bad ones reported. With
  * `atomic`, every chunk goes through one transaction that is committed only if no line was refused.
@@ -122,9 +128,10 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
   if (options.atomic && !options.pool) throw new Error('an atomic import needs a pool for its transaction');
   const tx = options.atomic ? await options.pool!.connect() : undefined;
 
+  const sequence = sink.sequence(options.ctx, tx);
   /** A chunk of valid records with, index for index, their identities and line numbers. */
   const record = async (records: AnyRecord[], identities: RecordIdentities, numbers: number[]): Promise<void> => {
-    const outcomes = await sink.recordBatch(records, options.ctx, { tx, identities });
+    const outcomes = await sequence.record(records, identities);
     outcomes.forEach((outcome, i) => {
       if (outcome.status === 'accepted') accepted.count += 1;
       else if (outcome.status === 'duplicate') accepted.duplicates += 1;
@@ -133,9 +140,13 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
     options.onProgress?.({ lines, accepted: accepted.count, duplicates: accepted.duplicates, rejected: rejected.length });
   };
 
-  // Each chunk's write starts when the one before has finished (a failure stops the ones after).
-  let written: Promise<void> = Promise.resolve();
+  // The sequence appends each chunk after the one before (a failure fails the ones after).
   const writing: Promise<void>[] = [];
+  const hand = (records: AnyRecord[], identities: RecordIdentities, numbers: number[]): void => {
+    const written = record(records, identities, numbers);
+    written.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    writing.push(written);
+  };
   try {
     await tx?.query('BEGIN');
     let batch: AnyRecord[] = [];
@@ -144,6 +155,7 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
     for await (const chunk of ndjsonLines(source)) {
       for (const text of chunk) {
         lines += 1;
+        if (lines % LINES_PER_TURN === 0) await nextTurn();
         if (text === TOO_LONG) {
           rejected.push({ line: lines, id: null, reason: `line_too_long: a line may hold at most ${MAX_LINE_BYTES} bytes` });
           continue;
@@ -165,10 +177,7 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
         identities.add(checked.record);
         numbers.push(lines);
         if (batch.length >= chunkSize) {
-          const [records, ids, lineNumbers] = [batch, identities, numbers];
-          written = written.then(() => record(records, ids, lineNumbers));
-          written.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-          writing.push(written);
+          hand(batch, identities, numbers);
           if (writing.length > PARSED_AHEAD) await writing.shift();
           batch = [];
           identities = new RecordIdentities();
@@ -176,8 +185,8 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
         }
       }
     }
-    await written;
-    if (batch.length > 0) await record(batch, identities, numbers);
+    if (batch.length > 0) hand(batch, identities, numbers);
+    for (const written of writing) await written;
     rejected.sort((a, b) => a.line - b.line);
     if (tx) {
       if (rejected.length > 0) {
@@ -188,7 +197,7 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
     }
     return { accepted: accepted.count, duplicates: accepted.duplicates, rejected };
   } catch (error) {
-    await written.catch(() => undefined); // the transaction's connection is free only once the writes settle
+    await Promise.allSettled(writing); // the transaction's connection is free only once the writes settle
     await tx?.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {

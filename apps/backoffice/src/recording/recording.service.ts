@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import {
@@ -94,6 +95,8 @@ export class RecordIdentities {
 const CHUNK = 5000;
 /** Without a transaction of the caller's, a chunk that lost a race is decided again from fresh state. */
 const ATTEMPTS = 5;
+/** Records decided between two turns of the event loop (a chunk before may be waiting on database replies). */
+const RECORDS_PER_TURN = 500;
 
 /** States are never changed in place (evolve makes new ones): every new stream starts from this one. */
 const EMPTY_STREAM = emptyServiceStream();
@@ -120,19 +123,30 @@ export class RecordingService {
   }
 
   async recordBatch(records: AnyRecord[], ctx: RecordContext, options: RecordBatchOptions = {}): Promise<RecordOutcome[]> {
-    const correlationId = ctx.correlationId ?? randomUUID();
     const identities = options.identities ?? RecordIdentities.of(records);
-    if (records.length <= CHUNK) return this.recordChunk(records, identities, { ...ctx, correlationId }, options.tx);
-    const outcomes: RecordOutcome[] = [];
+    const sequence = this.sequence(ctx, options.tx);
+    if (records.length <= CHUNK) return sequence.record(records, identities);
+    const chunks: Promise<RecordOutcome[]>[] = [];
     for (let start = 0; start < records.length; start += CHUNK) {
-      const chunk = records.slice(start, start + CHUNK);
-      outcomes.push(...(await this.recordChunk(chunk, identities.slice(start, start + CHUNK), { ...ctx, correlationId }, options.tx)));
+      chunks.push(sequence.record(records.slice(start, start + CHUNK), identities.slice(start, start + CHUNK)));
     }
-    return outcomes;
+    return (await Promise.all(chunks)).flat();
   }
 
   async record(record: AnyRecord, ctx: RecordContext): Promise<RecordOutcome> {
     return (await this.recordBatch([record], ctx))[0]!;
+  }
+
+  /** Chunks recorded in the order they are given (an import's), under one correlation id. */
+  sequence(ctx: RecordContext, tx?: pg.PoolClient): RecordSequence {
+    const chunkCtx = { ...ctx, correlationId: ctx.correlationId ?? randomUUID() };
+    return new RecordSequence(
+      {
+        decide: (records, identities, base) => this.decide(records, identities, chunkCtx, tx, base),
+        append: (chunk) => this.append(chunk, tx),
+      },
+      tx !== undefined,
+    );
   }
 
   /**
@@ -140,25 +154,99 @@ export class RecordingService {
    * case, and the store's unique event ids catch the others. If one turns out stored already, the
    * chunk is decided again with the look-up (idempotency before rules).
    */
-  private async recordChunk(records: AnyRecord[], identities: RecordIdentities, ctx: ChunkContext, tx?: pg.PoolClient): Promise<RecordOutcome[]> {
-    let optimistic = this.expectNew;
+  private async decide(records: AnyRecord[], identities: RecordIdentities, ctx: ChunkContext, tx?: pg.PoolClient, base?: ChunkDecision): Promise<ChunkDecision> {
+    const optimistic = this.expectNew;
+    const chunk = new ChunkDecision(records, identities, ctx, this.directory, this.pool, tx, optimistic, base);
+    await chunk.decide();
+    if (!optimistic) this.expectNew = !chunk.foundStored;
+    return chunk;
+  }
+
+  /**
+   * Appends a decided chunk; when its decision cannot stand (a record stored already, a race lost
+   * without a caller's transaction) the chunk is decided again from stored state and appended.
+   * Answers the outcomes and whether they are those of the decision given.
+   */
+  private async append(decided: ChunkDecision, tx?: pg.PoolClient): Promise<{ outcomes: RecordOutcome[]; asDecided: boolean }> {
+    let chunk = decided;
     for (let attempt = 1; ; attempt++) {
       try {
-        const chunk = new ChunkDecision(records, identities, ctx, this.directory, this.pool, tx, optimistic);
-        const outcomes = await chunk.run(this.store);
-        if (!optimistic) this.expectNew = !chunk.foundStored;
-        return outcomes;
+        const outcomes = await chunk.append(this.store);
+        return { outcomes, asDecided: chunk === decided && chunk.stood };
       } catch (error) {
         if (error instanceof AlreadyStored) {
           // A file sent again is stored all along: look ids up first until a chunk is all new.
-          optimistic = this.expectNew = false;
-          continue;
+          this.expectNew = false;
+        } else {
+          if (tx || attempt >= ATTEMPTS || !lostRace(error)) throw error;
+          // The race may have been on a setup stream, whose versions come from the place directory.
+          await this.directory.fresh();
         }
-        if (tx || attempt >= ATTEMPTS || !lostRace(error)) throw error;
-        // The race may have been on a setup stream, whose versions come from the place directory.
-        await this.directory.fresh();
+        chunk = await this.decide(chunk.records, chunk.identities, chunk.ctx, tx);
       }
     }
+  }
+}
+
+/** How a sequence decides and appends its chunks (the service's, on the sequence's transaction if any). */
+interface ChunkWriter {
+  decide(records: AnyRecord[], identities: RecordIdentities, base?: ChunkDecision): Promise<ChunkDecision>;
+  append(chunk: ChunkDecision): Promise<{ outcomes: RecordOutcome[]; asDecided: boolean }>;
+}
+
+/** A chunk of a sequence: its decision once made, and whether it was appended as so decided. */
+interface Sequenced {
+  decided: Promise<ChunkDecision>;
+  appended: Promise<boolean>;
+  /** The chunk before's `appended`: once settled, the log holds every chunk before this one. */
+  before: Promise<unknown>;
+}
+
+/**
+ * Chunks recorded in order: each is decided on the effects of the ones before and appended after
+ * them. Without a caller's transaction a chunk is decided while the one before is still being
+ * appended, on that chunk's decided stream states (the database and Node work side by side); that
+ * early decision stands only if the chunk before was appended as decided, else the chunk is decided
+ * again once it is. A chunk that fails fails every chunk after it, none of which is then appended.
+ */
+export class RecordSequence {
+  private last?: Sequenced;
+
+  /** `inTransaction`: every read and write goes through one client, so a chunk waits for the one before. */
+  constructor(
+    private readonly writer: ChunkWriter,
+    private readonly inTransaction: boolean,
+  ) {}
+
+  record(records: AnyRecord[], identities: RecordIdentities = RecordIdentities.of(records)): Promise<RecordOutcome[]> {
+    const previous = this.last;
+    let published!: (chunk: ChunkDecision) => void;
+    let unpublished!: (error: unknown) => void;
+    const decided = new Promise<ChunkDecision>((resolve, reject) => ((published = resolve), (unpublished = reject)));
+    const done = (async () => {
+      let early = false;
+      let chunk: ChunkDecision | undefined;
+      if (previous) {
+        const base = await previous.decided;
+        await previous.before;
+        if (!this.inTransaction && base.canPrecede(records, identities)) {
+          chunk = await this.writer.decide(records, identities, base);
+          early = true;
+        } else await previous.appended;
+      }
+      chunk ??= await this.writer.decide(records, identities);
+      const first = chunk;
+      published(first);
+      if (early && !(await previous!.appended)) chunk = await this.writer.decide(records, identities);
+      const { outcomes, asDecided } = await this.writer.append(chunk);
+      return { outcomes, asDecided: asDecided && chunk === first };
+    })();
+    done.catch(unpublished); // a chunk that failed before its decision fails the ones after it
+    decided.catch(() => undefined);
+    const appended = done.then((result) => result.asDecided);
+    appended.catch(() => undefined); // the caller sees a failure through the chunk's own promise
+    this.last = { decided, appended, before: previous?.appended ?? Promise.resolve(true) };
+    return done.then((result) => result.outcomes);
   }
 }
 
@@ -197,7 +285,7 @@ interface StoredRow {
   district: string | null;
 }
 
-/** One chunk, decided once: loads, decides in order, appends. */
+/** One chunk, decided once: loads, decides in order; then appended. */
 class ChunkDecision {
   private readonly outcomes: (RecordOutcome | undefined)[];
   private readonly hashes: string[];
@@ -217,15 +305,20 @@ class ChunkDecision {
   private readonly localSetup: SetupEvent[] = [];
   private readonly db: pg.Pool | pg.PoolClient;
   private readonly hasCorrections: boolean;
+  private readonly pending: Pending[] = [];
+  /** False once the append found a record decided as new stored already (a single record's path answers that itself). */
+  stood = true;
 
+  /** `base`: the chunk before, decided but maybe not appended yet; its stream states stand for stored ones. */
   constructor(
-    private readonly records: AnyRecord[],
-    identities: RecordIdentities,
-    private readonly ctx: ChunkContext,
+    readonly records: AnyRecord[],
+    readonly identities: RecordIdentities,
+    readonly ctx: ChunkContext,
     private readonly directory: PlaceDirectory,
     pool: pg.Pool,
     private readonly tx: pg.PoolClient | undefined,
     private readonly optimistic: boolean,
+    private base?: ChunkDecision,
   ) {
     this.db = tx ?? pool;
     this.outcomes = new Array(records.length);
@@ -234,11 +327,24 @@ class ChunkDecision {
     this.hasCorrections = records.some((r) => r.kind === 'correction');
   }
 
-  async run(store: PgEventStore): Promise<RecordOutcome[]> {
+  /**
+   * Whether the next chunk may be decided on this one's decided states before it is appended: only
+   * when nothing else of this chunk's is read by the next. Places (this chunk's setup records), the
+   * stored records corrections look up, and this chunk's own ids (a repeat is known only once they
+   * are stored) are read from the database.
+   */
+  canPrecede(records: readonly AnyRecord[], identities: RecordIdentities): boolean {
+    if (this.localSetup.length > 0 || this.hasCorrections || records.some((r) => r.kind === 'correction')) return false;
+    const ids = new Set(this.eventIds);
+    return !identities.eventIds.some((id) => ids.has(id));
+  }
+
+  async decide(): Promise<void> {
     await this.load();
-    const pending: Pending[] = [];
+    const pending = this.pending;
     const firstIndex = new Map<string, number>(); // record id → index of its accepted occurrence in this chunk
     for (let index = 0; index < this.records.length; index++) {
+      if (index > 0 && index % RECORDS_PER_TURN === 0) await nextTurn();
       const record = this.records[index]!;
       const earlier = firstIndex.get(record.id);
       if (earlier !== undefined) {
@@ -263,8 +369,6 @@ class ChunkDecision {
       }
     }
     if (this.optimistic) await this.recheckRejected();
-    await this.append(store, pending);
-    return this.outcomes as RecordOutcome[];
   }
 
   /**
@@ -348,17 +452,23 @@ class ChunkDecision {
         (stream.type === SHARED_STREAM_TYPE ? shared : keyed).add(stream.id);
       }
     });
+    const before = this.base?.states;
+    this.base = undefined; // not held: each chunk would hold the whole sequence before it
     await reads(
       this.tx !== undefined,
-      async () => keyed.size > 0 && this.loadKeyed([...keyed]),
+      async () => keyed.size > 0 && this.loadKeyed([...keyed], before),
       async () => this.hasCorrections && shared.size > 0 && this.loadShared([...shared], [...sharedBases]),
     );
   }
 
-  private async loadKeyed(streams: string[]): Promise<void> {
+  /** Streams the chunk before decided are taken as it left them; the others are read. */
+  private async loadKeyed(streams: string[], before: ReadonlyMap<string, ServiceStreamState> | undefined): Promise<void> {
+    const unread = before ? streams.filter((id) => !before.has(id)) : streams;
+    if (before) for (const id of streams) if (before.has(id)) this.states.set(id, before.get(id)!);
+    if (unread.length === 0) return;
     const { rows } = await this.db.query<{ stream_id: string; type: string; data: unknown }>(
       'SELECT stream_id, type, data FROM es_events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, stream_version',
-      [streams],
+      [unread],
     );
     for (const event of rows) {
       this.states.set(event.stream_id, evolveServiceStream(this.states.get(event.stream_id) ?? EMPTY_STREAM, event));
@@ -485,11 +595,13 @@ class ChunkDecision {
    * One record alone goes through the store's group commit (concurrent HTTP commands share
    * commits); more go through the COPY path in one transaction (the caller's, or their own).
    */
-  private async append(store: PgEventStore, pending: Pending[]): Promise<void> {
+  async append(store: PgEventStore): Promise<RecordOutcome[]> {
+    const pending = this.pending;
     const appends = pending.filter((p): p is { index: number; request: AppendRequest } => 'request' in p);
     if (appends.length === 1 && !this.tx) {
       const [{ index, request }] = appends as [{ index: number; request: AppendRequest }];
       const result = await store.append(request);
+      this.stood = result.status === 'appended';
       this.outcomes[index] =
         result.status === 'appended'
           ? { status: 'accepted', position: result.positions[0]! }
@@ -506,6 +618,7 @@ class ChunkDecision {
       const original = this.outcomes[p.sameAs]!;
       this.outcomes[p.index] = original.status === 'rejected' ? original : { status: 'duplicate', position: original.position };
     }
+    return this.outcomes as RecordOutcome[];
   }
 
   /** In the caller's transaction an optimistic COPY runs under a savepoint, so a stored id costs only this attempt. */
