@@ -37,7 +37,13 @@ describe('catch-up subscription: batch read ahead', () => {
     const subscription = new CatchUpSubscription(
       db.pool,
       store,
-      { name: 'one', handle: async (events, tx) => void batches.push(events.map((e) => e.position)) && record('one', events, tx) },
+      {
+        name: 'one',
+        handle: async (events, tx) => {
+          batches.push(events.map((e) => e.position));
+          await record('one', events, tx);
+        },
+      },
       { batchSize: 5 },
     );
     expect(await subscription.catchUp()).toBe(12);
@@ -46,31 +52,19 @@ describe('catch-up subscription: batch read ahead', () => {
     expect(await readCheckpoint(db.pool, 'one')).toBe(12);
   });
 
-  const waitingForLock = async () =>
-    (await db.pool.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rowCount === 1;
-
   it('reads again when another runner of the same name moved the checkpoint after the read ahead', async () => {
-    // The checkpoint row exists, so the other runner waits on its lock (not on its first insertion).
-    await db.pool.query("INSERT INTO es_checkpoints (name, position) VALUES ('shared', 0)");
     const other = new CatchUpSubscription(db.pool, store, { name: 'shared', handle: (events, tx) => record('other', events, tx) }, { batchSize: 5 });
+    // The first runner's connections: its first batch, that batch's read ahead, then its second
+    // batch, which the other runner's batch (5 events after the first 5) goes just before.
+    let connections = 0;
     let otherBatch: Promise<number> | undefined;
-    const first = new CatchUpSubscription(
-      db.pool,
-      store,
-      {
-        name: 'shared',
-        handle: async (events, tx) => {
-          // While the first batch holds the checkpoint, the other runner queues for it: it takes the
-          // next batch as soon as this one commits, before the first runner's next transaction.
-          if (!otherBatch) {
-            otherBatch = other.processBatch();
-            while (!(await waitingForLock())) await new Promise((resolve) => setTimeout(resolve, 5));
-          }
-          await record('first', events, tx);
-        },
+    const pool = {
+      connect: async () => {
+        if (++connections === 3) await (otherBatch = other.processBatch());
+        return db.pool.connect();
       },
-      { batchSize: 5 },
-    );
+    } as unknown as pg.Pool;
+    const first = new CatchUpSubscription(pool, store, { name: 'shared', handle: (events, tx) => record('first', events, tx) }, { batchSize: 5 });
     const handled = await first.catchUp();
     expect(await otherBatch).toBe(5);
     const { rows } = await db.pool.query<{ position: number; runner: string }>('SELECT position::int, runner FROM seen ORDER BY position');

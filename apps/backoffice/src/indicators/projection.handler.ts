@@ -108,6 +108,7 @@ export class IndicatorProjectionHandler implements CheckpointedHandler {
       for (const [i, event] of events.entries()) {
         if (SETUP_TYPE_SET.has(event.type)) {
           if (this.isMain) setup.apply(event as unknown as StoredEvent<RecordingEvent>, stations);
+          places.forget();
           continue;
         }
         let eventColumns: string | undefined;
@@ -125,16 +126,18 @@ export class IndicatorProjectionHandler implements CheckpointedHandler {
         if (this.isMain && effect) trackRecord(event, effect, records);
         if (changes.full) await changes.flush();
       }
-      await changes.end();
     } catch (error) {
       changes.abort(error as Error);
       throw error;
     }
-    await writeTotals(tx, totals);
+    // Queued behind the change rows; the records' text is made while the server finishes those.
+    const written = Promise.all([changes.end(), writeTotals(tx, totals)]);
+    const writeRecords = this.isMain ? recordWrites(tx, records) : undefined;
+    await written;
     await writeDistinct(tx, distinct, idOf);
     if (this.isMain) {
       await setup.write(tx, stations);
-      await writeRecords(tx, records);
+      await writeRecords!();
     }
   }
 }
@@ -232,25 +235,29 @@ const copyText = (value: string | number | null) =>
       : value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 const copyRow = (row: readonly (string | number | null)[]) => row.map(copyText).join('\t') + '\n';
 
-/**
- * The district, station, community and area columns of a change row, as COPY text; the last one is
- * kept, since an event's changes mostly share their place.
- */
+/** The district, station, community and area columns of a change row, as COPY text, once per place and day. */
 class ChangePlaces {
-  private last = { station: '', community: '', occurredOn: '', text: '' };
+  private readonly texts = new Map<string, string>();
 
   constructor(private readonly stations: Map<string, StationPlace>) {}
 
   of(change: IndicatorChange, event: StoredEvent): string {
-    const last = this.last;
-    if (change.station === last.station && change.community === last.community && change.occurredOn === last.occurredOn) return last.text;
     const place = this.stations.get(change.station);
     // A station not (yet) projected takes its district from the event: not kept.
     if (!place) return [event.metadata.district ?? '', change.station, change.community, null].map(copyText).join('\t');
-    const area = areaOf(place.drawings, change.community, change.occurredOn) ?? null;
-    const text = [place.district, change.station, change.community, area].map(copyText).join('\t');
-    this.last = { station: change.station, community: change.community, occurredOn: change.occurredOn, text };
+    const key = `${change.station}\t${change.community}\t${change.occurredOn}`;
+    let text = this.texts.get(key);
+    if (text === undefined) {
+      const area = areaOf(place.drawings, change.community, change.occurredOn) ?? null;
+      text = [place.district, change.station, change.community, area].map(copyText).join('\t');
+      this.texts.set(key, text);
+    }
     return text;
+  }
+
+  /** After a setup event: a station's drawings may have changed. */
+  forget(): void {
+    this.texts.clear();
   }
 }
 
@@ -307,21 +314,6 @@ class StreamingCopy {
   }
 }
 
-/** Rows into a table with COPY: the fast path for rows that are only ever added. */
-async function copyRows(tx: pg.PoolClient, target: string, rows: readonly (readonly (string | number | null)[])[]): Promise<void> {
-  const copy = new StreamingCopy(tx, target);
-  try {
-    for (const row of rows) {
-      copy.add(copyRow(row));
-      if (copy.full) await copy.flush();
-    }
-    await copy.end();
-  } catch (error) {
-    copy.abort(error as Error);
-    throw error;
-  }
-}
-
 interface TrackedRecord {
   station: string;
   position: number;
@@ -345,24 +337,28 @@ function trackRecord(event: StoredEvent, effect: RecordEffect, records: Map<stri
   }
 }
 
-async function writeRecords(tx: pg.PoolClient, records: Map<string, TrackedRecord>): Promise<void> {
-  const fresh = [...records].filter(([, r]) => r.fresh && r.body !== null);
-  const kept = [...records].filter(([, r]) => !r.fresh && r.body !== null);
-  const voided = [...records].filter(([, r]) => !r.fresh && r.body === null).map(([id]) => id);
-  await copyRows(
-    tx,
-    'ind_records (record_id, station, position, body)',
-    fresh.map(([id, r]) => [id, r.station, r.position, JSON.stringify(r.body)]),
-  );
-  if (kept.length > 0) {
-    // A correction keeps the record's place in recording order: only the content changes.
-    await tx.query(
-      `UPDATE ind_records r SET station = u.station, body = u.body
-         FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS u(record_id, station, body) WHERE r.record_id = u.record_id`,
-      [kept.map(([id]) => id), kept.map(([, r]) => r.station), kept.map(([, r]) => JSON.stringify(r.body))],
-    );
+/** A batch's writes of records, prepared (JSON, COPY text) before they are sent. */
+function recordWrites(tx: pg.PoolClient, records: Map<string, TrackedRecord>): () => Promise<void> {
+  const fresh = new StreamingCopy(tx, 'ind_records (record_id, station, position, body)');
+  const kept: [string, TrackedRecord][] = [];
+  const voided: string[] = [];
+  for (const [id, r] of records) {
+    if (r.fresh && r.body !== null) fresh.add(copyRow([id, r.station, r.position, JSON.stringify(r.body)]));
+    else if (!r.fresh && r.body !== null) kept.push([id, r]);
+    else if (!r.fresh) voided.push(id);
   }
-  if (voided.length > 0) await tx.query('DELETE FROM ind_records WHERE record_id = ANY($1::text[])', [voided]);
+  return async () => {
+    await fresh.end();
+    if (kept.length > 0) {
+      // A correction keeps the record's place in recording order: only the content changes.
+      await tx.query(
+        `UPDATE ind_records r SET station = u.station, body = u.body
+           FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS u(record_id, station, body) WHERE r.record_id = u.record_id`,
+        [kept.map(([id]) => id), kept.map(([, r]) => r.station), kept.map(([, r]) => JSON.stringify(r.body))],
+      );
+    }
+    if (voided.length > 0) await tx.query('DELETE FROM ind_records WHERE record_id = ANY($1::text[])', [voided]);
+  };
 }
 
 /** Places and contracts from setup events, applied in order to the batch's view and written after. */
