@@ -243,6 +243,8 @@ describe('PostgreSQL event store', () => {
     await store.append(request(a, 'no_stream'));
     await expect(store.appendBulk([request(fresh, 'no_stream', 2), request(a, 0)])).rejects.toThrow(WrongExpectedVersionError);
     expect(await store.readStream(fresh)).toHaveLength(0);
+    expect(await store.streamVersion(fresh)).toBe(0);
+    expect(await store.streamVersion(a)).toBe(1);
   });
 });
 
