@@ -133,9 +133,13 @@ export class CatchUpSubscription {
   private async readOnPool(after: number): Promise<Batch> {
     const client = await this.pool.connect();
     try {
-      return await this.read(client, after);
-    } finally {
+      const batch = await this.read(client, after);
       client.release();
+      return batch;
+    } catch (error) {
+      // A client that failed mid-read is discarded rather than handed to the next caller.
+      client.release(error as Error);
+      throw error;
     }
   }
 
