@@ -353,7 +353,7 @@ function recordWrites(tx: pg.PoolClient, records: Map<string, TrackedRecord>): (
       // A correction keeps the record's place in recording order: only the content changes.
       await tx.query(
         `UPDATE ind_records r SET station = u.station, body = u.body
-           FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS u(record_id, station, body) WHERE r.record_id = u.record_id`,
+           FROM unnest($1::text[], $2::text[], $3::json[]) AS u(record_id, station, body) WHERE r.record_id = u.record_id`,
         [kept.map(([id]) => id), kept.map(([, r]) => r.station), kept.map(([, r]) => JSON.stringify(r.body))],
       );
     }
