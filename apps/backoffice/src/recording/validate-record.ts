@@ -108,21 +108,49 @@ type ValidationMetadata = ReturnType<ReturnType<typeof getMetadataStorage>['getT
 type Validator = { validate: (value: unknown, args: ValidationArguments) => boolean };
 
 /**
- * One decorator's check as a function of the value. Its arguments object is made once and filled
- * per call (checks run synchronously, one at a time): an import validates millions of fields.
+ * One decorator's check as a function of the value: the plain test of a built-in rule where it
+ * implies the rule holds, else the rule's own validator. Its arguments object is made once and
+ * filled per call (checks run synchronously, one at a time): an import validates millions of fields.
  */
 function checkOf(dto: Dto, m: ValidationMetadata, validator: Validator): (value: unknown, object: object) => boolean {
+  const direct = directCheck(m.name ?? '', m.constraints ?? []);
+  if (direct) return direct;
   const args: ValidationArguments = { targetName: dto.name, property: m.propertyName, object: {}, value: undefined, constraints: m.constraints };
-  const check = (value: unknown, object: object): boolean => {
+  return (value: unknown, object: object): boolean => {
     args.object = object;
     args.value = value;
     return validator.validate(value, args);
   };
-  if (m.name !== 'maxLength') return check;
-  // A string no longer than the limit in UTF-16 units passes (the rule counts a surrogate pair as
-  // one); only a longer one needs the rule's own count.
-  const max = m.constraints[0] as number;
-  return (value, object) => (typeof value === 'string' && value.length <= max) || check(value, object);
+}
+
+/**
+ * class-validator's built-in rules by name, as plain tests that pass only where the rule passes (a
+ * value they refuse goes to class-validator itself, which decides). maxLength counts a surrogate
+ * pair as one: a string no longer than the limit in UTF-16 units passes it.
+ */
+function directCheck(name: string, constraints: unknown[]): ((value: unknown) => boolean) | undefined {
+  const [limit] = constraints;
+  const bound = typeof limit === 'number';
+  switch (name) {
+    case 'isString':
+      return (value) => typeof value === 'string';
+    case 'isNotEmpty':
+      return (value) => value !== '' && value !== null && value !== undefined;
+    case 'isBoolean':
+      return (value) => typeof value === 'boolean';
+    case 'isInt':
+      return (value) => Number.isInteger(value);
+    case 'maxLength':
+      return bound ? (value) => typeof value === 'string' && value.length <= limit : undefined;
+    case 'min':
+      return bound ? (value) => typeof value === 'number' && value >= limit : undefined;
+    case 'max':
+      return bound ? (value) => typeof value === 'number' && value <= limit : undefined;
+    case 'isIn':
+      return Array.isArray(limit) ? (value) => limit.includes(value) : undefined;
+    default:
+      return undefined;
+  }
 }
 
 function passes(dto: Dto, input: Record<string, unknown>): boolean {
