@@ -89,6 +89,7 @@ export class IndicatorProjectionHandler implements CheckpointedHandler {
     const stored = await loadDefinitions(tx, this.select);
     const definitions = stored.map((s) => s.definition);
     const idOf = new Map(stored.map((s) => [s.definition.code, s.id]));
+    const byCode = new Map(stored.map((s) => [s.definition.code, { id: s.id, columns: `${s.id}\t${copyText(s.definition.code)}\t` }]));
     const stations = await loadStations(tx);
     const effects = events.map(effectOf);
     const distinct = await loadDistinct(tx, stored, events, effects);
@@ -111,17 +112,29 @@ export class IndicatorProjectionHandler implements CheckpointedHandler {
           places.forget();
           continue;
         }
-        let eventColumns: string | undefined;
         const effect = effects[i];
+        // The columns an event's changes share (event, cause, mostly the place) are made once per event.
+        let eventColumns: string | undefined;
+        let place: IndicatorChange | undefined;
+        let placeColumns = '';
+        let stationDay = '';
+        let cause: IndicatorChange | undefined;
+        let causeColumns = '';
         for (const change of projectEvent(event, definitions, distinct, effect)) {
-          const definitionId = idOf.get(change.code)!;
-          const key = `${definitionId}\t${change.station}\t${change.occurredOn}`;
-          totals.set(key, (totals.get(key) ?? 0n) + change.delta);
           eventColumns ??= `${event.position}\t${event.eventId}\t${event.recordedAt.toISOString()}\t`;
-          changes.add(
-            `${eventColumns}${definitionId}\t${copyText(change.code)}\t${places.of(change, event)}\t${change.occurredOn}\t${change.delta}\t` +
-              `${copyText(change.recordId)}\t${copyText(event.metadata.actor)}\t${copyText(change.reason ?? null)}\n`,
-          );
+          if (!place || change.station !== place.station || change.community !== place.community || change.occurredOn !== place.occurredOn) {
+            place = change;
+            placeColumns = `${places.of(change, event)}\t${change.occurredOn}\t`;
+            stationDay = `\t${change.station}\t${change.occurredOn}`;
+          }
+          if (!cause || change.recordId !== cause.recordId || change.reason !== cause.reason) {
+            cause = change;
+            causeColumns = `\t${copyText(change.recordId)}\t${copyText(event.metadata.actor)}\t${copyText(change.reason ?? null)}\n`;
+          }
+          const definition = byCode.get(change.code)!;
+          const key = definition.id + stationDay;
+          totals.set(key, (totals.get(key) ?? 0n) + change.delta);
+          changes.add(`${eventColumns}${definition.columns}${placeColumns}${change.delta}${causeColumns}`);
         }
         if (this.isMain && effect) trackRecord(event, effect, records);
         if (changes.full) await changes.flush();
