@@ -194,7 +194,7 @@ interface ChunkWriter {
   append(chunk: ChunkDecision): Promise<{ outcomes: RecordOutcome[]; asDecided: boolean }>;
 }
 
-/** A chunk of a sequence: its decision once made, and whether it was appended as so decided. */
+/** A chunk of a sequence: its decision once it stands on the chunks before, and whether it was appended as so decided. */
 interface Sequenced {
   decided: Promise<ChunkDecision>;
   appended: Promise<boolean>;
@@ -235,11 +235,11 @@ export class RecordSequence {
         } else await previous.appended;
       }
       chunk ??= await this.writer.decide(records, identities);
-      const first = chunk;
-      published(first);
       if (early && !(await previous!.appended)) chunk = await this.writer.decide(records, identities);
-      const { outcomes, asDecided } = await this.writer.append(chunk);
-      return { outcomes, asDecided: asDecided && chunk === first };
+      // Published once it no longer depends on an early decision before it: a chunk decided again
+      // does not make every chunk after it be decided twice.
+      published(chunk);
+      return this.writer.append(chunk);
     })();
     done.catch(unpublished); // a chunk that failed before its decision fails the ones after it
     decided.catch(() => undefined);
