@@ -129,20 +129,6 @@ async function measure(shape: Shape): Promise<{ ours: number; emmett: number; ev
   return { ours: rate(0), emmett: rate(1), events: { ours: eventCount(ours.requests), emmett: eventCount(emmett.requests) } };
 }
 
-/**
- * Our store's pool, parsing results as the app does (int8 as number, JSON with JSON.parse) whatever
- * Emmett's driver layer sets globally in pg.types when it starts (int8 as BigInt, its own JSON reader).
- */
-function oursPool(url: string): pg.Pool {
-  const own: Record<number, (value: string) => unknown> = {
-    [pg.types.builtins.INT8]: Number,
-    [pg.types.builtins.JSON]: JSON.parse,
-    [pg.types.builtins.JSONB]: JSON.parse,
-  };
-  const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => own[oid] ?? pg.types.getTypeParser(oid, format) };
-  return new pg.Pool({ connectionString: url, max: 10, types: types as pg.CustomTypesConfig });
-}
-
 async function countEvents(pool: pg.Pool, table: string): Promise<number> {
   const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
   return rows[0]!.n;
@@ -151,7 +137,8 @@ async function countEvents(pool: pg.Pool, table: string): Promise<number> {
 export async function eventStoreBench(): Promise<void> {
   await withFreshDatabase('bench_es', (oursUrl) =>
     withFreshDatabase('bench_emmett', async (emmettUrl) => {
-      const pool = oursPool(oursUrl);
+      // createPool parses as the app does whatever Emmett's driver sets in pg's global types.
+      const pool = createPool(oursUrl, 10);
       await migrate(pool, eventStoreMigrations);
       const emmett = getPostgreSQLEventStore(emmettUrl);
       const emmettPool = createPool(emmettUrl, 1);

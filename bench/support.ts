@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import { dropDatabase, ensureDatabase } from '@app/database';
 
 /** The server benchmarks run on; each run gets fresh databases there and drops them afterwards. */
@@ -24,7 +25,27 @@ export async function withFreshDatabase<T>(prefix: string, work: (url: string) =
   try {
     return await work(url);
   } finally {
+    await connectionsClosed(server, name);
     await dropDatabase(server, name);
+  }
+}
+
+/**
+ * Waits (up to 5 s) for the database's connections to end. A pool that a library closes without
+ * waiting for it (Emmett's) may still be saying goodbye: the forced drop would then kill its clients,
+ * an 'error' event no one listens to, and the benchmark process with it.
+ */
+async function connectionsClosed(server: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server });
+  await client.connect();
+  try {
+    for (let tries = 0; tries < 50; tries++) {
+      const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+      if (rows[0]!.n === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await client.end();
   }
 }
 

@@ -4,8 +4,21 @@ import pg from 'pg';
 // below 2^53, so numbers are safe and far easier to use. NUMERIC (money) stays a string: exact.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+/**
+ * The parsers of the platform's pools, whatever another library in the process sets in pg's global
+ * table later (Emmett's driver, in the event-store benchmark, makes int8 a BigInt and JSON its own).
+ */
+const OWN_PARSERS: Record<number, (value: string) => unknown> = {
+  [pg.types.builtins.INT8]: Number,
+  [pg.types.builtins.JSON]: JSON.parse,
+  [pg.types.builtins.JSONB]: JSON.parse,
+};
+const types = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') => OWN_PARSERS[oid] ?? pg.types.getTypeParser(oid, format),
+} as pg.CustomTypesConfig;
+
 export function createPool(url: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max });
+  const pool = new pg.Pool({ connectionString: url, max, types });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   return pool;
