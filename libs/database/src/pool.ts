@@ -1,12 +1,10 @@
 import pg from 'pg';
 
-// int8 (event positions, versions, sums of counts) arrives as a string by default; positions stay far
-// below 2^53, so numbers are safe and far easier to use. NUMERIC (money) stays a string: exact.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
-
 /**
- * The parsers of the platform's pools, whatever another library in the process sets in pg's global
- * table later (Emmett's driver, in the event-store benchmark, makes int8 a BigInt and JSON its own).
+ * The platform's pools parse with their own table, not pg's global one, which another library in the
+ * process may change (Emmett's driver, in the event-store benchmark, makes int8 a BigInt and JSON its
+ * own). int8 (event positions, versions, sums of counts) would arrive as a string: positions stay far
+ * below 2^53, so numbers are safe and far easier to use. NUMERIC (money) stays a string: exact.
  */
 const OWN_PARSERS: Record<number, (value: string) => unknown> = {
   [pg.types.builtins.INT8]: Number,
