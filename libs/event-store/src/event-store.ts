@@ -5,7 +5,7 @@ import copyStreams from 'pg-copy-streams';
 import { WrongExpectedVersionError, InvalidEventError } from './errors.js';
 import { APPEND_LOCK } from './schema.js';
 import { Upcasters } from './upcasting.js';
-import type { AppendRequest, AppendResult, DomainEvent, NewEvent, StoredEvent } from './types.js';
+import { EVENT_TYPE_NAME, type AppendRequest, type AppendResult, type DomainEvent, type NewEvent, type StoredEvent } from './types.js';
 
 /** One row of es_append_batch per append (see the 0002 migration). */
 interface RawResult {
@@ -34,7 +34,6 @@ interface EventRow {
   recorded_at: Date;
 }
 
-const TYPE_NAME = /^[A-Z][A-Za-z0-9]*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const APPEND = 'SELECT outcome, version, first_position, event_id, content_hash FROM es_append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)';
 const COLUMNS = 'position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at';
@@ -314,7 +313,7 @@ function validateRequest(request: AppendRequest): void {
 
 function validateEvent(event: NewEvent): void {
   if (!UUID.test(event.eventId)) throw new InvalidEventError(`event id ${event.eventId} is not a UUID`);
-  if (!TYPE_NAME.test(event.type)) throw new InvalidEventError(`event type "${event.type}" is not a PascalCase name`);
+  if (!EVENT_TYPE_NAME.test(event.type)) throw new InvalidEventError(`event type "${event.type}" is not a PascalCase name`);
   if (event.data === undefined) throw new InvalidEventError(`event ${event.type} has no data`);
   if (!event.metadata?.actor) throw new InvalidEventError(`event ${event.type} has no actor`);
   if (event.schemaVersion !== undefined && (!Number.isInteger(event.schemaVersion) || event.schemaVersion < 1)) {

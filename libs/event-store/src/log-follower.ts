@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { InvalidEventError } from './errors.js';
+import { EVENT_TYPE_NAME } from './types.js';
 
 export interface FollowedEvent {
   position: number;
@@ -26,7 +27,7 @@ export class LogFollower<S> {
     private readonly fold: (state: S, event: FollowedEvent) => S,
     private readonly maxAgeMs = 1000,
   ) {
-    const bad = types.find((type) => !/^[A-Z][A-Za-z0-9]*$/.test(type));
+    const bad = types.find((type) => !EVENT_TYPE_NAME.test(type));
     if (bad !== undefined) throw new InvalidEventError(`"${bad}" is not an event type name`);
     this.state = initial;
     // Literal type names (checked above), so a partial index on those types can serve the query.

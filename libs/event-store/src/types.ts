@@ -56,3 +56,6 @@ export type AppendResult =
   | { status: 'appended'; streamId: string; nextVersion: number; positions: number[] }
   /** The first event id was already stored: nothing appended; the stored copy's hash is given. */
   | { status: 'duplicate'; streamId: string; eventId: string; position: number; contentHash: string | null };
+
+/** An event type name: PascalCase, the same rule as es_events' CHECK constraint (a name is written into SQL as a literal by LogFollower). */
+export const EVENT_TYPE_NAME = /^[A-Z][A-Za-z0-9]*$/;
