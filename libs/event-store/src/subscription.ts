@@ -144,11 +144,12 @@ export class CatchUpSubscription {
   }
 
   /**
-   * Processes until nothing is left; returns how many events were handled. A batch shorter than the
-   * limit read everything committed when it ran, so it is the last (no empty transaction after it).
-   * Each full batch's successor is read while it is handled.
+   * Processes until nothing is left, or until `stopped()` says so between batches (stopping must not
+   * wait for a whole history); returns how many events were handled. A batch shorter than the limit
+   * read everything committed when it ran, so it is the last (no empty transaction after it). Each
+   * full batch's successor is read while it is handled.
    */
-  async catchUp(): Promise<number> {
+  async catchUp(stopped: () => boolean = () => false): Promise<number> {
     let total = 0;
     let ahead: Promise<Batch> | undefined;
     for (;;) {
@@ -156,6 +157,11 @@ export class CatchUpSubscription {
       total += batch.events.length;
       if (batch.events.length < this.limit) return total;
       ahead = batch.ahead;
+      if (stopped()) {
+        // The read ahead holds a pool connection until it ends.
+        await ahead?.catch(() => undefined);
+        return total;
+      }
     }
   }
 
@@ -175,7 +181,7 @@ export class CatchUpSubscription {
     while (this.running) {
       this.notified = false;
       try {
-        await this.catchUp();
+        await this.catchUp(() => !this.running);
       } catch (error) {
         this.options.onError?.(error as Error);
       }

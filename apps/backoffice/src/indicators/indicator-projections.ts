@@ -94,8 +94,7 @@ export class IndicatorProjections {
       batchSize: this.options.batchSize ?? 5000,
     });
     while (!this.stopped) {
-      // Batch by batch, so that stopping the app does not wait for a whole history.
-      while (!this.stopped && (await build.processBatch()) > 0);
+      await build.catchUp(() => this.stopped);
       if (this.stopped) return;
       if (await this.trySwitch(id)) return;
       await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 200));
