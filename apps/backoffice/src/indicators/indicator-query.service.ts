@@ -66,7 +66,7 @@ type Resolved =
   | { kind: 'communities'; scope: Scope; station: string; segments: Segment[] };
 
 /** Changes per history page unless the caller asks for another size (at most 10,000). */
-export const HISTORY_PAGE = 1000;
+const HISTORY_PAGE = 1000;
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -124,11 +124,12 @@ export class IndicatorQueryService {
     const asOf = query.asOf === undefined ? undefined : this.instant(query.asOf);
     const definition = (await loadDefinitions(this.pool, { active: true })).find((d) => d.definition.code === code);
     if (!definition) throw notFound('unknown_indicator', `no active indicator ${code}`);
-    const resolved = await this.resolve(parseScope(query.scope), from ?? '0001-01-01', to ?? '9999-12-31');
-    const where = changeFilter(resolved, from ?? '0001-01-01', to ?? '9999-12-31', asOf, [definition.id]);
+    const [lo, hi] = [from ?? '0001-01-01', to ?? '9999-12-31'];
+    const resolved = await this.resolve(parseScope(query.scope), lo, hi);
+    const where = changeFilter(resolved, lo, hi, asOf, [definition.id]);
     const limit = query.limit ?? HISTORY_PAGE;
     const page = where.params.length + 1;
-    const { rows } = await this.pool.query<{
+    const pageRows = this.pool.query<{
       id: number; position: number; recorded_at: Date; occurred_on: string; station: string; community: string;
       delta: number; record_id: string; actor: string; reason: string | null;
     }>(
@@ -137,7 +138,8 @@ export class IndicatorQueryService {
          FROM ind_changes c ${where.join} WHERE ${where.sql} AND c.id > $${page} ORDER BY c.id LIMIT $${page + 1}`,
       [...where.params, query.after ?? 0, limit + 1],
     );
-    const total = (await this.sum(`SELECT c.definition_id, sum(c.delta) AS v FROM ind_changes c ${where.join} WHERE ${where.sql} GROUP BY 1`, where.params)).get(definition.id) ?? 0n;
+    const [{ rows }, totals] = await Promise.all([pageRows, this.fromChanges(resolved, lo, hi, asOf, [definition.id])]);
+    const total = totals.get(definition.id) ?? 0n;
     const money = isMoney(definition.definition);
     const changes = rows.slice(0, limit).map((r) => ({
       id: r.id,
@@ -227,9 +229,15 @@ export class IndicatorQueryService {
     );
   }
 
-  /** Sums of change rows; with `asOf`, only those recorded by then (totals as they stood). */
-  private async fromChanges(resolved: Resolved, from: LocalDate, to: LocalDate, asOf: string | undefined): Promise<Map<number, bigint>> {
-    const where = changeFilter(resolved, from, to, asOf, null);
+  /** Sums of change rows (of the active definitions, or of `definitionIds`); with `asOf`, only those recorded by then (totals as they stood). */
+  private async fromChanges(
+    resolved: Resolved,
+    from: LocalDate,
+    to: LocalDate,
+    asOf: string | undefined,
+    definitionIds: number[] | null = null,
+  ): Promise<Map<number, bigint>> {
+    const where = changeFilter(resolved, from, to, asOf, definitionIds);
     return this.sum(`SELECT c.definition_id, sum(c.delta) AS v FROM ind_changes c ${where.join} WHERE ${where.sql} GROUP BY c.definition_id`, where.params);
   }
 
