@@ -48,8 +48,6 @@ export interface RelayOptions {
   batchSize?: number;
   /** Poll interval when no append notification arrives. */
   pollMs?: number;
-  /** Partitions of the topic when the relay creates it (default KAFKA_TOPIC_PARTITIONS, else 6). */
-  partitions?: number;
   onError?: (error: Error) => void;
 }
 
@@ -235,7 +233,7 @@ export class KafkaRelay {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await producer.connect();
-    await ensureTopics(this.kafka, [this.topic], this.options.partitions);
+    await ensureTopics(this.kafka, [this.topic]);
     this.producer = producer;
     return producer;
   }
