@@ -57,8 +57,6 @@ export type RecordOutcome =
 export interface RecordBatchOptions {
   /** Every read and append goes through this client (an atomic import's transaction). */
   tx?: pg.PoolClient;
-  /** The records' identities when the caller has them already (an import makes them while the chunk before is written). */
-  identities?: RecordIdentities;
 }
 
 /** A record's event id follows from the record id: a re-sent record is found by its event id. */
@@ -84,10 +82,6 @@ export class RecordIdentities {
   add(record: AnyRecord): void {
     this.eventIds.push(recordEventId(record.id));
     this.hashes.push(contentHash(record));
-  }
-
-  slice(start: number, end: number): RecordIdentities {
-    return new RecordIdentities(this.eventIds.slice(start, end), this.hashes.slice(start, end));
   }
 }
 
@@ -123,12 +117,11 @@ export class RecordingService {
   }
 
   async recordBatch(records: AnyRecord[], ctx: RecordContext, options: RecordBatchOptions = {}): Promise<RecordOutcome[]> {
-    const identities = options.identities ?? RecordIdentities.of(records);
     const sequence = this.sequence(ctx, options.tx);
-    if (records.length <= CHUNK) return sequence.record(records, identities);
+    if (records.length <= CHUNK) return sequence.record(records);
     const chunks: Promise<RecordOutcome[]>[] = [];
     for (let start = 0; start < records.length; start += CHUNK) {
-      chunks.push(sequence.record(records.slice(start, start + CHUNK), identities.slice(start, start + CHUNK)));
+      chunks.push(sequence.record(records.slice(start, start + CHUNK)));
     }
     return (await Promise.all(chunks)).flat();
   }
