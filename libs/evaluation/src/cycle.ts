@@ -14,7 +14,9 @@ import { activeEvaluators, missingDimensions, scoreCycle } from './scoring.js';
 export type CycleKind = 'mid_term' | 'final';
 export const CYCLE_KIND_NAMES: Record<CycleKind, string> = { mid_term: '中期', final: '末期' };
 
-export type Stage = 'self_assessment' | 'field_evaluation' | 'draft_report' | 'final_report';
+/** The stages in their order. */
+export const STAGES = ['self_assessment', 'field_evaluation', 'draft_report', 'final_report'] as const;
+export type Stage = (typeof STAGES)[number];
 export const STAGE_NAMES: Record<Stage, string> = {
   self_assessment: '自我评审阶段',
   field_evaluation: '实地评估阶段',

@@ -2,7 +2,7 @@
  * The evaluation report (评估报告) as Markdown, in the structure of seed 003. Every figure comes from the
  * cycle's state (its events): the report of a final cycle is the same text however often it is rendered.
  */
-import { CYCLE_KIND_NAMES, STAGE_NAMES, type CycleState, type FindingArea } from './cycle.js';
+import { CYCLE_KIND_NAMES, STAGES, STAGE_NAMES, type CycleState, type FindingArea } from './cycle.js';
 import { Exact } from './exact.js';
 import { scoreCycle } from './scoring.js';
 import { PARTY_NAMES, weightScheme } from './schemes.js';
@@ -17,7 +17,6 @@ const SECTIONS: { area: FindingArea; title: string }[] = [
   { area: 'supervision_centre', title: '督导中心' },
   { area: 'supervisor', title: '监督方评估' },
 ];
-const STAGES = ['self_assessment', 'field_evaluation', 'draft_report', 'final_report'] as const;
 const NUMERALS = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
 const percent = (rate: Exact): string => `${rate.times(Exact.int(100)).toFixed(2)}%`;
 const yuanToWan = (yuan: string): string => Exact.parseAmount(yuan).div(Exact.int(10000)).toFixed(2).replace(/\.?0+$/, '');
@@ -72,6 +71,7 @@ export function renderReportMarkdown(state: CycleState): string {
   const annex = indicatorAnnex(state);
   const sample = state.sample;
   const rate = satisfactionRate(Object.values(state.responses));
+  const reached = STAGES.indexOf(state.stage!);
   const weights = Object.entries(scheme.weights)
     .map(([party, weight]) => `${PARTY_NAMES[party as keyof typeof PARTY_NAMES]} ${weight} 分`)
     .join('、');
@@ -96,7 +96,6 @@ export function renderReportMarkdown(state: CycleState): string {
     '### （一）评估阶段',
     '',
     ...STAGES.map((stage, i) => {
-      const reached = STAGES.indexOf(state.stage!);
       const status = i < reached || (stage === 'final_report' && final) ? '已完成' : i === reached ? '进行中' : '未开始';
       const on = stage === 'draft_report' ? state.draftIssuedOn : stage === 'final_report' ? final?.issuedOn : undefined;
       return `${i + 1}. ${STAGE_NAMES[stage]}（${status}${on ? `，${stage === 'draft_report' ? '初稿' : '最终报告'}出具于 ${on}` : ''}）`;
