@@ -88,7 +88,6 @@ export class IndicatorProjectionHandler implements CheckpointedHandler {
   async handle(events: readonly StoredEvent[], tx: pg.PoolClient): Promise<void> {
     const stored = await loadDefinitions(tx, this.select);
     const definitions = stored.map((s) => s.definition);
-    const idOf = new Map(stored.map((s) => [s.definition.code, s.id]));
     const byCode = new Map(stored.map((s) => [s.definition.code, { id: s.id, columns: `${s.id}\t${copyText(s.definition.code)}\t` }]));
     const stations = await loadStations(tx);
     const effects = events.map(effectOf);
@@ -113,23 +112,22 @@ export class IndicatorProjectionHandler implements CheckpointedHandler {
           continue;
         }
         const effect = effects[i];
-        // The columns an event's changes share (event, cause, mostly the place) are made once per event.
+        // The columns an event's changes share (event, cause, mostly the place) are made once per event;
+        // every change of an event has the event's cause (the effect's record and reason).
         let eventColumns: string | undefined;
+        let causeColumns = '';
         let place: IndicatorChange | undefined;
         let placeColumns = '';
         let stationDay = '';
-        let cause: IndicatorChange | undefined;
-        let causeColumns = '';
         for (const change of projectEvent(event, definitions, distinct, effect)) {
-          eventColumns ??= `${event.position}\t${event.eventId}\t${event.recordedAt.toISOString()}\t`;
+          if (eventColumns === undefined) {
+            eventColumns = `${event.position}\t${event.eventId}\t${event.recordedAt.toISOString()}\t`;
+            causeColumns = `\t${copyText(change.recordId)}\t${copyText(event.metadata.actor)}\t${copyText(change.reason ?? null)}\n`;
+          }
           if (!place || change.station !== place.station || change.community !== place.community || change.occurredOn !== place.occurredOn) {
             place = change;
             placeColumns = `${places.of(change, event)}\t${change.occurredOn}\t`;
             stationDay = `\t${change.station}\t${change.occurredOn}`;
-          }
-          if (!cause || change.recordId !== cause.recordId || change.reason !== cause.reason) {
-            cause = change;
-            causeColumns = `\t${copyText(change.recordId)}\t${copyText(event.metadata.actor)}\t${copyText(change.reason ?? null)}\n`;
           }
           const definition = byCode.get(change.code)!;
           const key = definition.id + stationDay;
@@ -147,7 +145,7 @@ export class IndicatorProjectionHandler implements CheckpointedHandler {
     const written = Promise.all([changes.end(), writeTotals(tx, totals)]);
     const writeRecords = this.isMain ? recordWrites(tx, records) : undefined;
     await written;
-    await writeDistinct(tx, distinct, idOf);
+    await writeDistinct(tx, distinct, byCode);
     if (this.isMain) {
       await setup.write(tx, stations);
       await writeRecords!();
@@ -191,10 +189,10 @@ async function loadDistinct(
   return state;
 }
 
-async function writeDistinct(tx: pg.PoolClient, state: DistinctState, idOf: Map<string, number>): Promise<void> {
+async function writeDistinct(tx: pg.PoolClient, state: DistinctState, byCode: ReadonlyMap<string, { id: number }>): Promise<void> {
   const changes = state.takeChanges();
   if (changes.length === 0) return;
-  const definitionOf = (key: string) => idOf.get((JSON.parse(key) as string[])[0]!)!;
+  const definitionOf = (key: string) => byCode.get((JSON.parse(key) as string[])[0]!)!.id;
   const gone = changes.filter((c) => !c.occurrence);
   const kept = changes.filter((c) => c.occurrence);
   if (gone.length > 0) {
