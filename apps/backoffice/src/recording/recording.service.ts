@@ -33,7 +33,8 @@ import {
   type SetupRecord,
   type StreamRef,
 } from '@app/recording';
-import { EVENT_STORE, PG_POOL, loadHouseholdKeyring, type HouseholdKeyring } from '@app/platform';
+import type { RecordTarget } from '@app/auth';
+import { EVENT_STORE, PG_POOL, loadHouseholdKeyring, type HouseholdKeyring, type RecordAuthorizer } from '@app/platform';
 import { PlaceDirectory } from './place-directory.js';
 import { householdsWithContact, protectPersonalData } from './personal-data.js';
 
@@ -44,7 +45,7 @@ export interface RecordContext {
    * Access control, asked for each record once decided, with the place the decision put it in (for
    * a correction: the corrected record's). Throws a `forbidden` DomainError to refuse the record.
    */
-  authorize?: (record: AnyRecord, place: { station?: string; district?: string; community?: string }) => void;
+  authorize?: RecordAuthorizer;
 }
 
 type ChunkContext = RecordContext & { correlationId: string };
@@ -370,7 +371,7 @@ class ChunkDecision {
    */
   private refusal(record: AnyRecord, error: DomainError): DomainError {
     const target = record.kind === 'correction' ? this.stored.get(recordEventId(record.corrects)) : undefined;
-    const place = record.kind === 'correction' ? { station: target?.station ?? undefined, district: target?.district ?? undefined } : (record as { station?: string; district?: string; community?: string });
+    const place = record.kind === 'correction' ? { station: target?.station ?? undefined, district: target?.district ?? undefined } : (record as RecordTarget);
     if (!this.ctx.authorize || !(place.station || place.district)) return error;
     try {
       this.ctx.authorize(record, place);
@@ -630,7 +631,7 @@ class ChunkDecision {
 }
 
 /** Where a decided record lands: a correction's community is the corrected record's. */
-function placeOf(record: AnyRecord, decision: Decision): { station?: string; district?: string; community?: string } {
+function placeOf(record: AnyRecord, decision: Decision): RecordTarget {
   const before = (decision.event.data as { before?: { community?: string } | null }).before;
   return { station: decision.station, district: decision.district, community: (record as { community?: string }).community ?? before?.community };
 }
