@@ -128,5 +128,8 @@ export interface CorrectionRecord {
 
 export type AnyRecord = SetupRecord | ServiceRecord | CorrectionRecord;
 
+export const isSetupKind = (kind: unknown): kind is SetupKind =>
+  typeof kind === 'string' && (SETUP_KINDS as readonly string[]).includes(kind);
+
 export const isServiceKind = (kind: unknown): kind is ServiceKind =>
   typeof kind === 'string' && (SERVICE_KINDS as readonly string[]).includes(kind);

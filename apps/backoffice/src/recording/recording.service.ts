@@ -12,7 +12,6 @@ import {
 } from '@app/event-store';
 import { DomainError, conflict, invariant } from '@app/kernel';
 import {
-  SETUP_KINDS,
   decideCorrection,
   decideService,
   decideSetup,
@@ -21,6 +20,7 @@ import {
   evolveServiceStream,
   isPlaceError,
   isServiceKind,
+  isSetupKind,
   isServiceStreamEvent,
   serviceStreamOf,
   SHARED_STREAM_TYPE,
@@ -96,7 +96,7 @@ const RECORDS_PER_TURN = 500;
 /** States are never changed in place (evolve makes new ones): every new stream starts from this one. */
 const EMPTY_STREAM = emptyServiceStream();
 
-const isSetupRecord = (record: AnyRecord): record is SetupRecord => (SETUP_KINDS as readonly string[]).includes(record.kind);
+const isSetupRecord = (record: AnyRecord): record is SetupRecord => isSetupKind(record.kind);
 
 /**
  * The write side's one path: REST commands and imports both come here. Per chunk: one query finds

@@ -14,7 +14,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { invalid } from '@app/kernel';
-import { SETUP_KINDS, type AnyRecord, type RecordKind } from '@app/recording';
+import { isSetupKind, type AnyRecord, type RecordKind } from '@app/recording';
 import type { Caller } from '@app/auth';
 import { AccessService, CurrentCaller, Requires } from '@app/platform';
 import { RECORD_DTOS } from './record.dto.js';
@@ -62,7 +62,7 @@ function recordController(kind: RecordKind): Type {
     ) {}
 
     @Post(kind)
-    @Requires(SETUP_KINDS.some((setup) => setup === kind) ? 'setup:write' : 'records:write')
+    @Requires(isSetupKind(kind) ? 'setup:write' : 'records:write')
     @ApiOperation({ operationId: command.name, summary: command.summary })
     @ApiBody({ type: RECORD_DTOS[kind] })
     @ApiHeader({ name: 'x-correlation-id', required: false })

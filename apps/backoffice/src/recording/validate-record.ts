@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, type ValidationArguments, type ValidationError } from 'class-validator';
-import type { AnyRecord, RecordKind } from '@app/recording';
+import { isSetupKind, type AnyRecord, type RecordKind } from '@app/recording';
 import { RECORD_DTOS, type RecordDto } from './record.dto.js';
 
 export type Validated = { ok: true; record: AnyRecord } | { ok: false; reason: string };
@@ -48,7 +48,7 @@ function replacementReasons(input: Record<string, unknown>): string[] {
   if (!isObject(replacement)) return ['replacement must be a whole record (an object) when action is replace'];
   if ('id' in replacement) return ['replacement.id must be absent: a replacement keeps the id of the record it corrects'];
   const kind = replacement.kind;
-  if (kind === 'correction' || kind === 'district' || kind === 'station' || kind === 'contract' || kind === 'contract_amended') {
+  if (kind === 'correction' || isSetupKind(kind)) {
     return [`replacement.kind must be a service kind, not ${kind}`];
   }
   return reasonsFor({ ...replacement, id: input.corrects }, 'replacement.');
