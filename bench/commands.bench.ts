@@ -4,7 +4,7 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { JwtTokens } from '@app/platform';
-import { perSecond, printTable, serviceRecord, setupLines, withFreshDatabase } from './support.js';
+import { percentile, perSecond, printTable, serviceRecord, setupLines, withFreshDatabase } from './support.js';
 
 /**
  * Issue 3's command benchmark: single-record HTTP commands (POST /api/v1/records/{kind}) at a
@@ -58,11 +58,14 @@ async function startServer(url: string): Promise<{ base: string; child: ChildPro
   return { base, child };
 }
 
+/** Requests in flight at most (one kept-alive socket each); beyond it a due request is counted as skipped. */
+const MAX_IN_FLIGHT = 512;
+
 /**
  * The load generator shares the machine with the server: node:http on kept-alive connections costs
  * it a fraction of what fetch (undici) does, which left the server and PostgreSQL less CPU.
  */
-const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+const agent = new Agent({ keepAlive: true, maxSockets: MAX_IN_FLIGHT });
 
 function post(url: string, contentType: string, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -80,8 +83,6 @@ function post(url: string, contentType: string, body: string): Promise<{ status:
 
 const ok = (status: number): boolean => status >= 200 && status < 300;
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
-
 interface LoadResult {
   /** Latencies in ms, sorted. */
   latencies: number[];
@@ -93,7 +94,7 @@ interface LoadResult {
 
 /**
  * Open-loop load: request i is due at start + i / rate whatever happened to the ones before, and its
- * latency counts from when it was due (a slow server cannot hide its queue). At most 512 in flight;
+ * latency counts from when it was due (a slow server cannot hide its queue). At most MAX_IN_FLIGHT in flight;
  * a request due beyond that is skipped and counted.
  */
 async function openLoop(command: (i: number) => Promise<{ status: number; body: string }>, rate: number, seconds: number, firstId: number): Promise<LoadResult> {
@@ -107,7 +108,7 @@ async function openLoop(command: (i: number) => Promise<{ status: number; body: 
     const due = Math.min(total, Math.floor(((now - start) / 1000) * rate) + 1);
     for (; i < due; i++) {
       const dueAt = start + (i / rate) * 1000;
-      if (inFlight >= 512) {
+      if (inFlight >= MAX_IN_FLIGHT) {
         result.skipped += 1;
         continue;
       }
@@ -166,6 +167,7 @@ async function httpLoad(url: string, rate: number, seconds: number, warmUp: numb
     sequential.sort((a, b) => a - b);
     const warm = await openLoop(command, rate, warmUp, 20_000_000);
     const load = await openLoop(command, rate, seconds, 0);
+    const latencyCells = (sorted: readonly number[]) => [percentile(sorted, 50), percentile(sorted, 99), sorted.at(-1) ?? NaN].map((ms) => ms.toFixed(1));
     const row = (name: string, r: LoadResult, target: string) => [
       name,
       perSecond(rate),
@@ -173,9 +175,7 @@ async function httpLoad(url: string, rate: number, seconds: number, warmUp: numb
       String(r.latencies.length),
       String(r.failures),
       String(r.skipped),
-      percentile(r.latencies, 50).toFixed(1),
-      percentile(r.latencies, 99).toFixed(1),
-      (r.latencies.at(-1) ?? NaN).toFixed(1),
+      ...latencyCells(r.latencies),
       target,
     ];
     printTable(
@@ -190,9 +190,7 @@ async function httpLoad(url: string, rate: number, seconds: number, warmUp: numb
           String(sequential.length),
           '',
           '',
-          percentile(sequential, 50).toFixed(1),
-          percentile(sequential, 99).toFixed(1),
-          (sequential.at(-1) ?? NaN).toFixed(1),
+          ...latencyCells(sequential),
           '',
         ],
       ],

@@ -7,7 +7,7 @@ import { SERVICE_EVENT_TYPE, type ServiceRecordBody } from '@app/recording';
 import { backofficeMigrations } from '../apps/backoffice/src/migrations.js';
 import { IndicatorProjections, rebuildIndicators } from '../apps/backoffice/src/indicators/index.js';
 import { IndicatorQueryService } from '../apps/backoffice/src/indicators/indicator-query.service.js';
-import { perSecond, printTable, scaled, withFreshDatabase } from './support.js';
+import { percentile, perSecond, printTable, scaled, withFreshDatabase } from './support.js';
 
 /**
  * Issue 4: the indicator projection at Guangzhou scale (200 stations in 11 districts, 10 million
@@ -103,8 +103,7 @@ async function latencies(times: number, work: (i: number) => Promise<unknown>): 
     samples.push(performance.now() - start);
   }
   samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
-  return { p50: at(0.5), p99: at(0.99) };
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
 }
 
 /** The same figures straight from the events: what a system without projections would run. */

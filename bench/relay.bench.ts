@@ -13,7 +13,7 @@ import {
   logLevel,
   subscribeKafka,
 } from '@app/messaging';
-import { perSecond, printTable, scaled, withFreshDatabase } from './support.js';
+import { percentile, perSecond, printTable, scaled, withFreshDatabase } from './support.js';
 
 /**
  * Issue 5: relay throughput (events/s from the PostgreSQL log into Kafka, a backlog published from
@@ -42,8 +42,6 @@ const serviceEvent = (i: number): AppendRequest => {
     ],
   };
 };
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 export async function relayBench(): Promise<void> {
   const brokers = brokersFromEnv().length > 0 ? brokersFromEnv() : ['127.0.0.1:9092'];

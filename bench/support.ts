@@ -74,6 +74,10 @@ export function printTable(headers: readonly string[], rows: readonly (readonly 
 
 export const perSecond = (n: number): string => Math.round(n).toLocaleString('en-US');
 
+/** The p-th percentile of ascending samples (nearest rank; `n * p / 100` keeps 99 exact where 0.99 is not). */
+export const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+
 // The generated records of issue 3's benchmarks (the CLI import and the HTTP commands).
 
 const STATION = 'B1';
