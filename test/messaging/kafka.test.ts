@@ -61,6 +61,13 @@ const coversAll = (ids: readonly string[]) => (messages: ReadMessage[]) => {
   return ids.every((id) => got.has(id));
 };
 
+/** Every event committed in `db`'s event log is on `topic`, and nothing else (after de-duplication by eventId). */
+async function expectEveryCommittedDelivered(db: TestDatabase, kafka: Kafka, topic: string): Promise<void> {
+  const committed = (await committedEvents(db.pool)).map((e) => e.eventId);
+  const delivered = firstDeliveries(await readTopic(kafka, topic, coversAll(committed))).map((e) => e.eventId);
+  expect(delivered.sort()).toEqual(committed.sort());
+}
+
 /** Messages that the published JSON Schema of `topic` refuses, with the reasons. */
 function schemaErrors(topic: string, messages: ReadMessage[]): string[] {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -203,9 +210,7 @@ describeKafka('Kafka relay and feed (real broker)', () => {
         });
         expect(publishedBeforeStop).toBeLessThan(300);
         await waitFor('relay to catch up after the restart', () => caughtUp(relay), 60000);
-        const committed = (await committedEvents(db.pool)).map((e) => e.eventId);
-        const delivered = firstDeliveries(await readTopic(kafka, topic, coversAll(committed))).map((e) => e.eventId);
-        expect(delivered.sort()).toEqual(committed.sort());
+        await expectEveryCommittedDelivered(db, kafka, topic);
       } finally {
         await relay.stop();
         await broker.destroy();
@@ -241,9 +246,7 @@ describeKafka('Kafka relay and feed (real broker)', () => {
       } finally {
         child.kill('SIGTERM');
       }
-      const committed = (await committedEvents(db.pool)).map((e) => e.eventId);
-      const delivered = firstDeliveries(await readTopic(kafkaClient(), topic, coversAll(committed))).map((e) => e.eventId);
-      expect(delivered.sort()).toEqual(committed.sort());
+      await expectEveryCommittedDelivered(db, kafkaClient(), topic);
     }, 120000);
   });
 
@@ -263,9 +266,7 @@ describeKafka('Kafka relay and feed (real broker)', () => {
       await a.stop();
       for (let i = 10; i < 20; i++) await store.append(personEvent(i).request);
       await waitFor('the second relay to take over', async () => (await b.status()).active && (await caughtUp(b)));
-      const committed = (await committedEvents(db.pool)).map((e) => e.eventId);
-      const delivered = firstDeliveries(await readTopic(kafka, topic, coversAll(committed))).map((e) => e.eventId);
-      expect(delivered.sort()).toEqual(committed.sort());
+      await expectEveryCommittedDelivered(db, kafka, topic);
     } finally {
       await a.stop();
       await b.stop();
