@@ -99,7 +99,7 @@ export function distinctValueOf(definition: IndicatorDefinition, record: Service
 }
 
 /** The published fields of each service kind beside station, community, occurredOn and worker (RECORDS.md). */
-const KIND_FIELDS: Record<ServiceKind, { numbers?: string[]; others?: string[] }> = {
+const KIND_FIELDS: Record<ServiceKind, { numbers?: string[]; money?: string[]; others?: string[] }> = {
   phone_contact: { others: ['household', 'effective'] },
   home_visit: { others: ['household', 'entered'] },
   consult_case_closed: { others: ['household'] },
@@ -115,12 +115,11 @@ const KIND_FIELDS: Record<ServiceKind, { numbers?: string[]; others?: string[] }
   volunteer_core: { others: ['volunteer'] },
   volunteer_team_formed: { others: ['team'] },
   volunteer_training: { others: ['type'] },
-  resource_linked: { others: ['amountYuan', 'resourceType', 'source'] },
+  resource_linked: { money: ['amountYuan'], others: ['resourceType', 'source'] },
   household_archived: { numbers: ['persons', 'riskLevel'], others: ['household', 'category'] },
   household_reassessed: { numbers: ['riskLevel'], others: ['household'] },
 };
 const BASE_FIELDS = ['station', 'community', 'occurredOn', 'worker'];
-const MONEY_FIELDS: Partial<Record<ServiceKind, string>> = { resource_linked: 'amountYuan' };
 
 const CODE = /^[a-z][a-z0-9_]{1,62}$/;
 const FIELD = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
@@ -144,11 +143,11 @@ export function validateDefinition(input: unknown): IndicatorDefinition {
   if (!m || !['count', 'sum', 'distinct'].includes(m.type)) throw fail('measure.type must be count, sum or distinct');
   if (m.type !== 'count' && (typeof m.field !== 'string' || !FIELD.test(m.field))) throw fail(`measure ${m.type} needs a field`);
   if (m.type === 'sum' && m.money !== undefined && typeof m.money !== 'boolean') throw fail('measure.money must be a boolean');
-  const { numbers = [], others = [] } = KIND_FIELDS[d.kind];
-  const known = [...BASE_FIELDS, ...numbers, ...others];
+  const { numbers = [], money = [], others = [] } = KIND_FIELDS[d.kind];
+  const known = [...BASE_FIELDS, ...numbers, ...money, ...others];
   for (const field of Object.keys(d.filter)) if (!known.includes(field)) throw fail(`filter: ${d.kind} has no field ${field}`);
   if (m.type === 'distinct' && !known.includes(m.field)) throw fail(`measure: ${d.kind} has no field ${m.field}`);
-  if (m.type === 'sum' && !(m.money ? MONEY_FIELDS[d.kind] === m.field : numbers.includes(m.field))) {
+  if (m.type === 'sum' && !(m.money ? money : numbers).includes(m.field)) {
     throw fail(`measure: ${m.field} of ${d.kind} is not a ${m.money ? 'money' : 'whole-number'} field that can be summed`);
   }
   const measure: Measure =
