@@ -5,6 +5,8 @@
 import type { DomainEvent } from '@app/event-store';
 import type { LocalDate } from '@app/kernel';
 import type { AreaSpec, ServiceBase, ServiceFields, ServiceKind, ServiceRecordBody } from './records.js';
+// places.js imports this module's types only: no cycle at run time.
+import { SETUP_EVENT_TYPES } from './places.js';
 
 /** Every service event carries the id of the record that caused it and the shared facts. */
 type ServiceData<K extends ServiceKind> = { recordId: string } & ServiceBase & ServiceFields[K];
@@ -141,11 +143,7 @@ export function serviceRecordOf(event: { type: string; data: unknown }): Service
  * events (evaluation cycles, with experts' confidential reasons) share the log but not the feed.
  */
 export const RECORDING_EVENT_TYPES: readonly RecordingEvent['type'][] = [
-  'DistrictRegistered',
-  'StationRegistered',
-  'StationAreasRedrawn',
-  'ContractSigned',
-  'ContractTargetsAmended',
+  ...SETUP_EVENT_TYPES,
   ...Object.values(SERVICE_EVENT_TYPE),
   'RecordCorrected',
 ];
