@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
-import type pg from 'pg';
 import { isSealedContact, type Caller } from '@app/auth';
+import type { PgEventStore } from '@app/event-store';
 import { notFound } from '@app/kernel';
-import { PG_POOL } from '../tokens.js';
+import { EVENT_STORE } from '../tokens.js';
 import { AccessService } from './access.service.js';
 import { CurrentCaller, Requires } from './decorators.js';
 import { PersonalDataVault } from './personal-data.js';
@@ -45,7 +45,7 @@ export class PersonalDataController {
   constructor(
     private readonly vault: PersonalDataVault,
     private readonly access: AccessService,
-    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    @Inject(EVENT_STORE) private readonly store: PgEventStore,
   ) {}
 
   /**
@@ -55,11 +55,8 @@ export class PersonalDataController {
   @Get('households/:station/:household')
   @Requires('records:read')
   async file(@CurrentCaller() caller: Caller, @Param('station') station: string, @Param('household') household: string): Promise<{ station: string; household: string; events: FileEntry[] }> {
-    const { rows } = await this.pool.query<{ type: string; data: unknown; actor: string; recorded_at: Date }>(
-      `SELECT type, data, metadata->>'actor' AS actor, recorded_at FROM es_events WHERE stream_id = $1 ORDER BY stream_version`,
-      [`household-${station}/${household}`],
-    );
-    if (rows.length === 0) throw notFound('household_not_found', `no household ${household} at station ${station}`);
+    const stored = await this.store.readStream(`household-${station}/${household}`);
+    if (stored.length === 0) throw notFound('household_not_found', `no household ${household} at station ${station}`);
     const shown = new Map<string, unknown>();
     const show = async (value: unknown): Promise<unknown> => {
       if (Array.isArray(value) || typeof value !== 'object' || value === null) return value;
@@ -73,7 +70,7 @@ export class PersonalDataController {
       return Object.fromEntries(entries.filter(([, inner]) => inner !== undefined));
     };
     const events: FileEntry[] = [];
-    for (const row of rows) events.push({ type: row.type, recordedAt: row.recorded_at.toISOString(), actor: row.actor, data: await show(row.data) });
+    for (const event of stored) events.push({ type: event.type, recordedAt: event.recordedAt.toISOString(), actor: event.metadata.actor, data: await show(event.data) });
     return { station, household, events };
   }
 
