@@ -282,8 +282,6 @@ interface StoredRow {
 /** One chunk, decided once: loads, decides in order; then appended. */
 class ChunkDecision {
   private readonly outcomes: (RecordOutcome | undefined)[];
-  private readonly hashes: string[];
-  private readonly eventIds: string[];
   private stored = new Map<string, StoredRow>();
   /** Whole states of keyed streams (case, group, household, volunteer, team). */
   private readonly states = new Map<string, ServiceStreamState>();
@@ -316,8 +314,6 @@ class ChunkDecision {
   ) {
     this.db = tx ?? pool;
     this.outcomes = new Array(records.length);
-    this.hashes = identities.hashes;
-    this.eventIds = identities.eventIds;
     this.hasCorrections = records.some((r) => r.kind === 'correction');
   }
 
@@ -329,7 +325,7 @@ class ChunkDecision {
    */
   canPrecede(records: readonly AnyRecord[], identities: RecordIdentities): boolean {
     if (this.localSetup.length > 0 || this.hasCorrections || records.some((r) => r.kind === 'correction')) return false;
-    const ids = new Set(this.eventIds);
+    const ids = new Set(this.identities.eventIds);
     return !identities.eventIds.some((id) => ids.has(id));
   }
 
@@ -342,11 +338,11 @@ class ChunkDecision {
       const record = this.records[index]!;
       const earlier = firstIndex.get(record.id);
       if (earlier !== undefined) {
-        if (this.hashes[earlier] === this.hashes[index]) pending.push({ index, sameAs: earlier });
+        if (this.identities.hashes[earlier] === this.identities.hashes[index]) pending.push({ index, sameAs: earlier });
         else this.outcomes[index] = { status: 'rejected', error: idConflict(record.id) };
         continue;
       }
-      const stored = this.stored.get(this.eventIds[index]!);
+      const stored = this.stored.get(this.identities.eventIds[index]!);
       if (stored) {
         this.outcomes[index] = this.repeatOf(record.id, index, stored);
         continue;
@@ -385,9 +381,9 @@ class ChunkDecision {
   private async recheckRejected(): Promise<void> {
     const rejected = this.outcomes.flatMap((outcome, index) => (outcome?.status === 'rejected' ? [index] : []));
     if (rejected.length === 0) return;
-    const stored = await this.lookup(rejected.map((index) => this.eventIds[index]!));
+    const stored = await this.lookup(rejected.map((index) => this.identities.eventIds[index]!));
     for (const index of rejected) {
-      const row = stored.get(this.eventIds[index]!);
+      const row = stored.get(this.identities.eventIds[index]!);
       if (row) this.outcomes[index] = this.repeatOf(this.records[index]!.id, index, row);
     }
   }
@@ -405,11 +401,11 @@ class ChunkDecision {
 
   /** Whether records of this chunk were found stored (known only when not optimistic). */
   get foundStored(): boolean {
-    return this.eventIds.some((id) => this.stored.has(id));
+    return this.identities.eventIds.some((id) => this.stored.has(id));
   }
 
   private repeatOf(recordId: string, index: number, stored: { position: number; hash: string | null }): RecordOutcome {
-    return stored.hash === this.hashes[index]
+    return stored.hash === this.identities.hashes[index]
       ? { status: 'duplicate', position: stored.position }
       : { status: 'rejected', error: idConflict(recordId) };
   }
@@ -420,7 +416,7 @@ class ChunkDecision {
    * corrections — the shared streams' versions and the histories of the records corrected there.
    */
   private async load(): Promise<void> {
-    const wanted = new Set(this.optimistic ? [] : this.eventIds);
+    const wanted = new Set(this.optimistic ? [] : this.identities.eventIds);
     for (const record of this.records) if (record.kind === 'correction') wanted.add(recordEventId(record.corrects));
     [this.stored, this.places, this.keyring] = await reads(
       this.tx !== undefined,
@@ -433,7 +429,7 @@ class ChunkDecision {
     const shared = new Set<string>();
     const sharedBases = new Set<string>();
     this.records.forEach((record, index) => {
-      if (this.stored.has(this.eventIds[index]!)) return;
+      if (this.stored.has(this.identities.eventIds[index]!)) return;
       if (record.kind === 'correction') {
         const target = this.stored.get(recordEventId(record.corrects));
         if (!target || !isServiceStreamEvent(target.type)) return;
@@ -569,14 +565,14 @@ class ChunkDecision {
     const record = this.records[index]!;
     const event = protectPersonalData(decision.event, this.keyring);
     const newEvent: NewEvent = {
-      eventId: this.eventIds[index]!,
+      eventId: this.identities.eventIds[index]!,
       type: event.type,
       data: event.data,
       metadata: {
         actor: this.ctx.actor,
         correlationId: this.ctx.correlationId,
         recordId: record.id,
-        contentHash: this.hashes[index]!,
+        contentHash: this.identities.hashes[index]!,
         district: decision.district,
         station: decision.station,
       },
