@@ -86,8 +86,6 @@ export class KafkaRelay {
   private wake?: () => void;
   /** An append was notified since the last read: do not sleep. */
   private notified = false;
-  /** Notifications end the current sleep (the poll wait), not a back-off after an error. */
-  private wakeOnNotify = false;
   private lastPublishedAt: Date | null = null;
   private lastError: string | null = null;
 
@@ -173,11 +171,12 @@ export class KafkaRelay {
         this.lastError = (error as Error).message;
         this.options.onError?.(error as Error);
         if (!this.listener) this.active = false;
+        // A back-off after an error: notifications do not end it (stop does).
         await this.sleep(backoff, false);
         backoff = Math.min(backoff * 2, 5000);
         continue;
       }
-      await this.sleep(this.options.pollMs ?? 1000, true);
+      if (!this.notified) await this.sleep(this.options.pollMs ?? 1000);
     }
   }
 
@@ -195,7 +194,7 @@ export class KafkaRelay {
       }
       client.on('notification', () => {
         this.notified = true;
-        if (this.wakeOnNotify) this.wake?.();
+        this.wake?.();
       });
       await client.query(`LISTEN ${APPENDED_CHANNEL}`);
     } catch (error) {
@@ -244,12 +243,12 @@ export class KafkaRelay {
     await producer?.disconnect().catch(() => undefined);
   }
 
-  private sleep(ms: number, untilNotified: boolean): Promise<void> {
-    if (untilNotified && this.notified) return Promise.resolve();
-    this.wakeOnNotify = untilNotified;
+  /** Sleeps for `ms`, or until a notification (or stop) when `wakeable`. */
+  private sleep(ms: number, wakeable = true): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wake = () => {
+        if (!wakeable && this.running) return;
         clearTimeout(timer);
         resolve();
       };
