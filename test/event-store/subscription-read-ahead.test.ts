@@ -29,8 +29,9 @@ describe('catch-up subscription: batch read ahead', () => {
   afterEach(async () => db.drop());
 
   // A primary key on position: an event applied twice fails the test loudly.
-  const record = (runner: string, events: readonly StoredEvent[], tx: pg.PoolClient) =>
-    tx.query('INSERT INTO seen (position, runner) SELECT p, $2 FROM unnest($1::bigint[]) AS p', [events.map((e) => e.position), runner]);
+  const record = async (runner: string, events: readonly StoredEvent[], tx: pg.PoolClient): Promise<void> => {
+    await tx.query('INSERT INTO seen (position, runner) SELECT p, $2 FROM unnest($1::bigint[]) AS p', [events.map((e) => e.position), runner]);
+  };
 
   it('handles every event once, in batches, through the batches read ahead', async () => {
     const batches: number[][] = [];
