@@ -349,7 +349,11 @@ class ChunkDecision {
       }
       try {
         const decision = this.decideOrUndefined(record) ?? (await this.decideWithFreshPlaces(record));
-        this.ctx.authorize?.(record, placeOf(record, decision));
+        const denied = this.denial(record, placeOf(record, decision));
+        if (denied) {
+          this.outcomes[index] = { status: 'rejected', error: denied };
+          continue;
+        }
         this.apply(record, decision);
         pending.push({ index, request: this.requestFor(index, decision) });
         firstIndex.set(record.id, index);
@@ -368,12 +372,18 @@ class ChunkDecision {
   private refusal(record: AnyRecord, error: DomainError): DomainError {
     const target = record.kind === 'correction' ? this.stored.get(recordEventId(record.corrects)) : undefined;
     const place = record.kind === 'correction' ? { station: target?.station ?? undefined, district: target?.district ?? undefined } : (record as RecordTarget);
-    if (!this.ctx.authorize || !(place.station || place.district)) return error;
+    if (!(place.station || place.district)) return error;
+    return this.denial(record, place) ?? error;
+  }
+
+  /** The caller's refusal of a record at a place, if any (asked once per record). */
+  private denial(record: AnyRecord, place: RecordTarget): DomainError | undefined {
     try {
-      this.ctx.authorize(record, place);
-      return error;
+      this.ctx.authorize?.(record, place);
+      return undefined;
     } catch (denied) {
-      return denied instanceof DomainError ? denied : error;
+      if (denied instanceof DomainError) return denied;
+      throw denied;
     }
   }
 
