@@ -297,4 +297,16 @@ describe('access matrix: every role × endpoint family × place, in both apps', 
     const outcome = (family.outcome ?? defaultOutcome)(response.status, body);
     expect({ outcome, status: response.status, body: outcome ? undefined : body }).toMatchObject({ outcome: expected ? 'allowed' : 'denied' });
   });
+
+  it('keeps a scoring party to its own share: a street office scoring its own cycle as the district bureau gets 403', async () => {
+    const response = await fetch(`${apps.evaluation}/api/v1/cycles/${TIANHE.cycle}/party-scores`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokenFor('street_office', SCOPE.street_office)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ party: 'district_bureau', points: 90, reason: 'matrix' }),
+    });
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 403,
+      body: { statusCode: 403, error: 'forbidden', code: 'role_not_allowed', message: 'a street_office scores only as itself, not as district_bureau' },
+    });
+  });
 });

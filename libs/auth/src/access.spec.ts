@@ -1,5 +1,5 @@
 import type { Caller } from './caller.js';
-import { cycleDecision, decide, placeDecision, placeOfScopeParameter } from './access.js';
+import { cycleDecision, decide, partyScoreDecision, placeDecision, placeOfScopeParameter } from './access.js';
 import { canRecord } from './records.js';
 import { PlaceMap } from './places.js';
 import type { Role } from './roles.js';
@@ -70,6 +70,17 @@ describe('place scope', () => {
     expect(allowed(cycleDecision(bureau, 'evaluation:score', cycle, places))).toBe(true);
     expect(allowed(cycleDecision(bureau, 'evaluation:score', other, places))).toBe(false);
     expect(allowed(cycleDecision(worker, 'evaluation:read', cycle, places))).toBe(false);
+  });
+});
+
+describe('partyScoreDecision', () => {
+  it('lets each scoring party score as itself only, and the city as any party', () => {
+    expect(allowed(partyScoreDecision(street, 'street_office'))).toBe(true);
+    expect(allowed(partyScoreDecision(supervision, 'supervision_centre'))).toBe(true);
+    expect(allowed(partyScoreDecision(bureau, 'district_bureau'))).toBe(true);
+    expect(allowed(partyScoreDecision(admin, 'supervision_centre'))).toBe(true);
+    expect(partyScoreDecision(street, 'district_bureau')).toEqual({ allowed: false, code: 'role_not_allowed', reason: 'a street_office scores only as itself, not as district_bureau' });
+    expect(allowed(partyScoreDecision(bureau, 'street_office'))).toBe(false);
   });
 });
 

@@ -92,6 +92,15 @@ export function cycleDecision(caller: Caller, permission: Permission, cycle: Cyc
 }
 
 /**
+ * A party scores a cycle only as itself: a street office its 购买方 share, not the bureau's. The
+ * city administrator may enter any party's score (on its behalf).
+ */
+export function partyScoreDecision(caller: Caller, party: string): Decision {
+  if (caller.role === 'city_admin' || party === caller.role) return ALLOWED;
+  return deny('role_not_allowed', `a ${caller.role} scores only as itself, not as ${party}`);
+}
+
+/**
  * The place of a query's `scope` parameter (`city`, `district:CODE`, `station:CODE`,
  * `area:STATION/AREA`, `community:STATION/COMMUNITY`); undefined when it names none of them.
  */

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { cycleDecision, type Caller } from '@app/auth';
-import { forbidden } from '@app/kernel';
+import { cycleDecision, enforce, partyScoreDecision, type Caller } from '@app/auth';
 import { AccessService, CurrentCaller, ForCycle, Requires } from '@app/platform';
 import { marked } from 'marked';
 import { renderReportMarkdown, satisfactionRate, scoreCycle, type CycleState } from '@app/evaluation';
@@ -102,7 +101,7 @@ export class CyclesController {
   @Requires('evaluation:score')
   @ForCycle()
   partyScore(@Param('id') id: string, @Body() dto: PartyScoreDto, @Actor() actor: string, @CurrentCaller() caller: Caller) {
-    if (caller.role !== 'city_admin' && dto.party !== caller.role) throw forbidden('role_not_allowed', `a ${caller.role} scores only as itself, not as ${dto.party}`);
+    enforce(partyScoreDecision(caller, dto.party));
     return this.cycles.execute(id, { type: 'ScoreAsParty', party: dto.party, points: String(dto.points), reason: dto.reason, by: actor }, actor);
   }
 
