@@ -176,7 +176,9 @@ export class KafkaRelay {
         backoff = Math.min(backoff * 2, 5000);
         continue;
       }
-      if (!this.notified) await this.sleep(this.options.pollMs ?? 1000);
+      // Only the lock holder listens for appends. A standby, or a relay whose listening connection
+      // dropped after a notification (still noted), waits a poll before it tries the lock again.
+      if (!this.active || !this.notified) await this.sleep(this.options.pollMs ?? 1000);
     }
   }
 
