@@ -28,7 +28,7 @@
 export { EVENTS_TOPIC, INDICATOR_CHANGES_TOPIC, type FeedEvent, type IndicatorChange } from './topics.js';
 export type { FeedHandler, SubscribeOptions, FeedSubscription } from './consumer-api.js';
 export { subscribe, subscribeKafka, consumerMigrations } from './consumer.js';
-export { KafkaRelay, eventLogSource, type RelaySource, type OutboxMessage, type RelayOptions, type RelayStatus } from './relay.js';
+export { KafkaRelay, eventLogSource, type RelaySource, type OutboxBatch, type OutboxMessage, type RelayOptions, type RelayStatus } from './relay.js';
 export { toFeedEvent, feedKey } from './feed.js';
 export { PseudonymKeys, pseudonymiseData, pseudonym, PSEUDONYMISED_FIELDS, REMOVED_FIELDS } from './pseudonymise.js';
 export { brokersFromEnv, createKafka, ensureTopics, logLevel, type KafkaClientOptions } from './kafka.js';

@@ -15,13 +15,23 @@ export interface OutboxMessage {
   headers?: Record<string, string>;
 }
 
+/** What one read of a source gives: messages to publish, and where the checkpoint goes once they are acknowledged. */
+export interface OutboxBatch {
+  messages: OutboxMessage[];
+  /**
+   * The last message's position, or beyond it when the source passed over rows it does not publish:
+   * the checkpoint moves past those too, so they are neither read again nor counted as lag.
+   */
+  next: number;
+}
+
 /**
  * What a relay publishes: rows in a strictly increasing order with no row ever appearing below one
  * already read (the event log guarantees it by committing positions in order).
  */
 export interface RelaySource {
   readonly topic: string;
-  read(after: number, limit: number): Promise<OutboxMessage[]>;
+  read(after: number, limit: number): Promise<OutboxBatch>;
   /** Highest position committed (for the lag). */
   head(): Promise<number>;
 }
@@ -33,11 +43,18 @@ export interface RelaySource {
 export function eventLogSource(store: PgEventStore, keys: PseudonymKeys, topic: string = EVENTS_TOPIC): RelaySource {
   return {
     topic,
-    read: async (after, limit) =>
-      (await store.readAll({ after, limit, types: RECORDING_EVENT_TYPES })).map((event) => {
+    read: async (after, limit) => {
+      // Other contexts' events are passed over up to the head seen before the read (positions follow
+      // commit order, so nothing at or below it can still appear): when the newest events are not
+      // the recording context's, the checkpoint still reaches the head and the lag comes back to 0.
+      const head = await store.headPosition();
+      const events = await store.readAll({ after, limit, upTo: head, types: RECORDING_EVENT_TYPES });
+      const messages = events.map((event) => {
         const value = toFeedEvent(event, keys);
         return { position: event.position, key: feedKey(value), value: JSON.stringify(value), headers: { eventId: value.eventId, type: value.type } };
-      }),
+      });
+      return { messages, next: events.length === limit ? events.at(-1)!.position : Math.max(after, head) };
+    },
     head: () => store.headPosition(),
   };
 }
@@ -59,7 +76,7 @@ export interface RelayStatus {
   /** Last position Kafka acknowledged. */
   position: number;
   head: number;
-  /** Rows committed in PostgreSQL, not yet acknowledged by Kafka. */
+  /** Positions committed in PostgreSQL past the checkpoint: rows not yet acknowledged by Kafka (or not yet passed over). */
   lag: number;
   lastPublishedAt: string | null;
   lastError: string | null;
@@ -119,26 +136,27 @@ export class KafkaRelay {
   /** Publishes one batch after the checkpoint; returns how many messages went out. */
   async publishBatch(): Promise<number> {
     const after = await readCheckpoint(this.pool, this.checkpoint);
-    const rows = await this.source.read(after, this.options.batchSize ?? 500);
-    if (rows.length === 0) return 0;
-    const messages: Message[] = rows.map(({ key, value, headers }) => ({ key, value, headers }));
-    const producer = await this.connectedProducer();
-    try {
-      await producer.send({ topic: this.topic, acks: -1, messages });
-    } catch (error) {
-      // A producer that failed mid-send may hold a broken connection or sequence state; a new one
-      // starts clean. The batch is simply sent again (duplicates are de-duplicated by eventId).
-      await this.dropProducer();
-      throw error;
+    const { messages: rows, next } = await this.source.read(after, this.options.batchSize ?? 500);
+    if (rows.length > 0) {
+      const messages: Message[] = rows.map(({ key, value, headers }) => ({ key, value, headers }));
+      const producer = await this.connectedProducer();
+      try {
+        await producer.send({ topic: this.topic, acks: -1, messages });
+      } catch (error) {
+        // A producer that failed mid-send may hold a broken connection or sequence state; a new one
+        // starts clean. The batch is simply sent again (duplicates are de-duplicated by eventId).
+        await this.dropProducer();
+        throw error;
+      }
     }
-    const last = rows.at(-1)!.position;
+    if (next === after) return 0;
     // Compare-and-set: a relay that lost its lock cannot move the checkpoint under the new one.
     await this.pool.query('UPDATE es_checkpoints SET position = $3, updated_at = now() WHERE name = $1 AND position = $2', [
       this.checkpoint,
       after,
-      last,
+      next,
     ]);
-    this.lastPublishedAt = new Date();
+    if (rows.length > 0) this.lastPublishedAt = new Date();
     return rows.length;
   }
 

@@ -41,10 +41,11 @@ export function indicatorChangesSource(pool: pg.Pool, topic: string = INDICATOR_
             WHERE c.id > $1 ORDER BY c.id LIMIT $2`,
           [after, limit],
         );
-        return rows.map((row) => {
+        const messages = rows.map((row) => {
           const value = toMessage(row);
           return { position: row.id, key: value.scope, value: JSON.stringify(value), headers: { changeId: String(row.id) } };
         });
+        return { messages, next: rows.at(-1)?.id ?? after };
       }),
     head: async () => (await pool.query<{ id: number | null }>('SELECT max(id) AS id FROM ind_changes')).rows[0]!.id ?? 0,
   };
