@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
-import { isSealedContact, type Caller } from '@app/auth';
+import { isSealedContact, type Caller, type SealedContact } from '@app/auth';
 import type { PgEventStore } from '@app/event-store';
 import { notFound } from '@app/kernel';
 import { EVENT_STORE } from '../tokens.js';
@@ -50,27 +50,22 @@ export class PersonalDataController {
 
   /**
    * A household's file (一户一档): every event of it, its contact shown in full to the roles that
-   * serve people (the read is recorded), masked to those that supervise, never to others.
+   * serve people (the read is recorded, once per file), masked to those that supervise, never to others.
    */
   @Get('households/:station/:household')
   @Requires('records:read')
   async file(@CurrentCaller() caller: Caller, @Param('station') station: string, @Param('household') household: string): Promise<{ station: string; household: string; events: FileEntry[] }> {
     const stored = await this.store.readStream(`household-${station}/${household}`);
     if (stored.length === 0) throw notFound('household_not_found', `no household ${household} at station ${station}`);
-    const shown = new Map<string, unknown>();
-    const show = async (value: unknown): Promise<unknown> => {
-      if (Array.isArray(value) || typeof value !== 'object' || value === null) return value;
-      const entries = await Promise.all(
-        Object.entries(value).map(async ([field, inner]) => {
-          if (field !== 'contact' || !isSealedContact(inner)) return [field, await show(inner)] as const;
-          if (!shown.has(inner.sealed)) shown.set(inner.sealed, await this.vault.show(caller, station, household, inner));
-          return [field, shown.get(inner.sealed)] as const;
-        }),
-      );
-      return Object.fromEntries(entries.filter(([, inner]) => inner !== undefined));
-    };
-    const events: FileEntry[] = [];
-    for (const event of stored) events.push({ type: event.type, recordedAt: event.recordedAt.toISOString(), actor: event.metadata.actor, data: await show(event.data) });
+    const sealed: SealedContact[] = [];
+    for (const event of stored) withContacts(event.data, (contact) => void sealed.push(contact));
+    const shown = await this.vault.show(caller, station, household, sealed);
+    const events: FileEntry[] = stored.map((event) => ({
+      type: event.type,
+      recordedAt: event.recordedAt.toISOString(),
+      actor: event.metadata.actor,
+      data: withContacts(event.data, (contact) => shown.get(contact.sealed)),
+    }));
     return { station, household, events };
   }
 
@@ -89,4 +84,14 @@ export class PersonalDataController {
     await this.access.authorize(caller, 'audit:read', { station: query.station, district: query.district });
     return this.vault.reads(query);
   }
+}
+
+/**
+ * The value with each sealed `contact` field, at any depth of objects, replaced by `replace`'s
+ * answer; a field answered undefined is left out (the caller may not see it).
+ */
+function withContacts(value: unknown, replace: (contact: SealedContact) => unknown): unknown {
+  if (Array.isArray(value) || typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value).map(([field, inner]) => [field, field === 'contact' && isSealedContact(inner) ? replace(inner) : withContacts(inner, replace)] as const);
+  return Object.fromEntries(entries.filter(([, inner]) => inner !== undefined));
 }

@@ -71,23 +71,33 @@ export class PersonalDataVault {
   ) {}
 
   /**
-   * What the caller may see of a household's contact: all of it for roles that serve people (the
-   * read is recorded), masked for roles that see files, nothing for the others.
+   * What the caller may see of a household's contacts, by sealed text: all of it for roles that serve
+   * people (the read of the file is recorded once), masked for roles that see files, nothing for the
+   * others (an empty map). Access is decided and the household key read once, whatever the number of
+   * contacts.
    */
-  async show(caller: Caller, station: string, household: string, contact: SealedContact | undefined): Promise<ShownContact | undefined> {
-    if (!contact) return undefined;
+  async show(caller: Caller, station: string, household: string, contacts: readonly SealedContact[]): Promise<ReadonlyMap<string, ShownContact>> {
+    const shown = new Map<string, ShownContact>();
+    if (contacts.length === 0) return shown;
     const full = (await this.access.decide(caller, 'personal:read', { station })).allowed;
-    if (!full && !(await this.access.decide(caller, 'records:read', { station })).allowed) return undefined;
+    if (!full && !(await this.access.decide(caller, 'records:read', { station })).allowed) return shown;
     const subject = householdSubject(station, household);
-    const opened = (await loadHouseholdKeyring(this.pool, [subject], false)).open(subject, contact);
-    if (!opened) return { erased: true };
-    if (!full) return maskContact(opened);
-    const district = (await this.access.places()).districtOf(station);
-    await this.pool.query(
-      'INSERT INTO auth.personal_data_reads (actor, role, household, station, district) VALUES ($1, $2, $3, $4, $5)',
-      [caller.id, caller.role, household, station, district ?? null],
-    );
-    return opened;
+    const keyring = await loadHouseholdKeyring(this.pool, [subject], false);
+    let opened = false;
+    for (const contact of contacts) {
+      if (shown.has(contact.sealed)) continue;
+      const plain = keyring.open(subject, contact);
+      opened ||= plain !== undefined;
+      shown.set(contact.sealed, !plain ? { erased: true } : full ? plain : maskContact(plain));
+    }
+    if (full && opened) {
+      const district = (await this.access.places()).districtOf(station);
+      await this.pool.query(
+        'INSERT INTO auth.personal_data_reads (actor, role, household, station, district) VALUES ($1, $2, $3, $4, $5)',
+        [caller.id, caller.role, household, station, district ?? null],
+      );
+    }
+    return shown;
   }
 
   /** Erasure: the key is deleted, so every sealed copy (events, exports, feeds) is unreadable. */
