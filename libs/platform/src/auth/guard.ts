@@ -2,6 +2,7 @@ import { HttpException, HttpStatus, Inject, Injectable, UnauthorizedException, t
 import { ModuleRef, Reflector } from '@nestjs/core';
 import { cycleDecision, enforce, permissionDecision, placeOfScopeParameter, type CycleRef, type Permission, type Place, type TokenVerifier } from '@app/auth';
 import { AccessService } from './access.service.js';
+import { FailureLimiter } from './failure-limiter.js';
 import { CYCLE_PARAM, PUBLIC_ROUTE, REQUIRED_PERMISSIONS, type AuthenticatedRequest } from './decorators.js';
 import { AUTH_OPTIONS, CYCLE_RESOLVER, TOKEN_VERIFIER } from './tokens.js';
 
@@ -32,21 +33,23 @@ export interface CycleResolver {
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly failures = new Map<string, { since: number; count: number }>();
+  private readonly failures: FailureLimiter;
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
-    @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
+    @Inject(AUTH_OPTIONS) options: AuthOptions,
     private readonly access: AccessService,
     private readonly modules: ModuleRef,
-  ) {}
+  ) {
+    this.failures = new FailureLimiter({ limit: options.failuresPerMinute });
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<IncomingRequest>();
-    if (this.blocked(request.ip)) throw new HttpException('too many failed authentications', HttpStatus.TOO_MANY_REQUESTS);
+    if (this.failures.blocked(request.ip)) throw new HttpException('too many failed authentications', HttpStatus.TOO_MANY_REQUESTS);
     request.caller = await this.authenticate(request);
 
     const permissions = this.reflector.getAllAndOverride<Permission[]>(REQUIRED_PERMISSIONS, targets) ?? [];
@@ -69,27 +72,9 @@ export class AuthGuard implements CanActivate {
     try {
       return await this.verifier.verify(match[1]);
     } catch {
-      this.failed(request.ip);
+      this.failures.failed(request.ip);
       throw new UnauthorizedException('the token is invalid or expired');
     }
-  }
-
-  private blocked(ip: string): boolean {
-    const entry = this.failures.get(ip);
-    if (!entry) return false;
-    if (Date.now() - entry.since > 60_000) {
-      this.failures.delete(ip);
-      return false;
-    }
-    return entry.count >= this.options.failuresPerMinute;
-  }
-
-  private failed(ip: string): void {
-    // Many addresses must not grow the table without bound: expired windows go first.
-    if (this.failures.size >= 10_000) for (const [key, { since }] of this.failures) if (Date.now() - since > 60_000) this.failures.delete(key);
-    const entry = this.failures.get(ip);
-    if (entry && Date.now() - entry.since <= 60_000) entry.count += 1;
-    else this.failures.set(ip, { since: Date.now(), count: 1 });
   }
 }
 
