@@ -58,4 +58,9 @@ export const evaluationMigrations: Migration[] = [
         FOR EACH ROW EXECUTE FUNCTION evaluation.trail_append_only();
     `,
   },
+  {
+    // Pruning of processed ids (processed-events.ts) reads them oldest first.
+    id: '0503_evaluation_processed_events_age',
+    sql: 'CREATE INDEX processed_events_age ON evaluation.processed_events (group_id, processed_at);',
+  },
 ];

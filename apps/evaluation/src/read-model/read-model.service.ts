@@ -9,6 +9,7 @@ import { subscribe, type FeedSubscription } from '@app/messaging';
 import { OwnEventsConsumer } from './own-events.js';
 import { EVALUATION_INDICATORS, recordingFeed } from './recording-input.js';
 import { cycleInput } from './cycle-input.js';
+import { PROCESSED_RETENTION, pruneProcessedEvents, type ProcessedRetention } from './processed-events.js';
 
 export interface StationRow {
   code: string;
@@ -33,6 +34,9 @@ export interface TrailEntry {
 /** Checkpoint of the feed consumer on the PostgreSQL transport (@app/messaging names it after the group). */
 const FEED_CHECKPOINT = `consumer:${recordingFeed.groupId}`;
 
+/** How often processed event ids that can no longer be re-delivered are deleted. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+
 const READ_TABLES = ['processed_events', 'dead_letters', 'districts', 'stations', 'contracts', 'contract_targets', 'indicator_changes', 'households', 'cycles', 'trail'];
 
 /**
@@ -44,6 +48,7 @@ export class ReadModel implements OnApplicationBootstrap, OnApplicationShutdown 
   private readonly logger = new Logger('EvaluationReadModel');
   private readonly cycleConsumer: OwnEventsConsumer;
   private feed?: FeedSubscription;
+  private pruning?: NodeJS.Timeout;
   private readonly onError = (error: Error) => this.logger.error(error.message);
 
   constructor(
@@ -56,9 +61,12 @@ export class ReadModel implements OnApplicationBootstrap, OnApplicationShutdown 
   async onApplicationBootstrap(): Promise<void> {
     await this.startFeed();
     await this.cycleConsumer.start();
+    // Not at start: a consumer back after a long stop first takes the re-deliveries its ids are for.
+    this.pruning = setInterval(() => this.pruneProcessed().catch(this.onError), PRUNE_EVERY_MS).unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.pruning);
     await this.cycleConsumer.stop();
     await this.feed?.stop();
   }
@@ -89,6 +97,18 @@ export class ReadModel implements OnApplicationBootstrap, OnApplicationShutdown 
     });
     await this.startFeed();
     await this.catchUp();
+  }
+
+  /**
+   * Deletes the processed event ids of both inputs that can no longer be re-delivered: the recording
+   * feed's below the position its figures cover, the cycle events' below their checkpoint.
+   */
+  async pruneProcessed(retention: ProcessedRetention = PROCESSED_RETENTION): Promise<number> {
+    const [feed, cycles] = await Promise.all([this.recordingPosition(), readCheckpoint(this.pool, cycleInput.name)]);
+    return (
+      (await pruneProcessedEvents(this.pool, recordingFeed.groupId, feed, retention)) +
+      (await pruneProcessedEvents(this.pool, cycleInput.name, cycles, retention))
+    );
   }
 
   /** The last recording event position the read model has applied: what captured figures cover. */
