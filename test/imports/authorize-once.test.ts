@@ -5,7 +5,8 @@ import { importNdjson, openRecording, type RecordSink } from '../../apps/backoff
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { SETUP, at, ndjson, phone } from './fixtures.js';
 
-async function* lines(text: string): AsyncGenerator<string> {
+/** The whole file in one read. */
+async function* file(text: string): AsyncGenerator<string> {
   yield text;
 }
 
@@ -17,7 +18,7 @@ describe('import access control: each line is authorised once', () => {
   beforeAll(async () => {
     db = await createTestDatabase(backofficeMigrations);
     ({ recording, close } = await openRecording(db.pool));
-    const setup = await importNdjson(lines(ndjson(SETUP)), recording, { ctx: { actor: 'authorize-test:setup' } });
+    const setup = await importNdjson(file(ndjson(SETUP)), recording, { ctx: { actor: 'authorize-test:setup' } });
     expect(setup.rejected).toEqual([]);
   });
   afterAll(async () => {
@@ -40,7 +41,7 @@ describe('import access control: each line is authorised once', () => {
 
   it('refuses a line outside the caller’s station with one authorisation, for the same reason as before', async () => {
     const elsewhere = await counted({ id: 'worker-t2', role: 'social_worker', scope: { stations: ['T2'] } });
-    const summary = await importNdjson(lines(ndjson([phone('ao-out-1'), phone('ao-out-2')])), recording, {
+    const summary = await importNdjson(file(ndjson([phone('ao-out-1'), phone('ao-out-2')])), recording, {
       ctx: { actor: 'worker-t2', authorize: elsewhere.authorize },
     });
     expect(summary.accepted).toBe(0);
@@ -51,7 +52,7 @@ describe('import access control: each line is authorised once', () => {
   it('authorises once a line a rule refuses and a line it records', async () => {
     const own = await counted({ id: 'worker-t1', role: 'social_worker', scope: { stations: ['T1'] } });
     const summary = await importNdjson(
-      lines(ndjson([phone('ao-in-1'), { id: 'ao-in-session', kind: 'group_session', ...at, group: 'G-none', attendance: 3 }])),
+      file(ndjson([phone('ao-in-1'), { id: 'ao-in-session', kind: 'group_session', ...at, group: 'G-none', attendance: 3 }])),
       recording,
       { ctx: { actor: 'worker-t1', authorize: own.authorize } },
     );
