@@ -40,7 +40,11 @@ export interface IndicatorChange {
   changeId: number;
   /** Indicator code (RECORDS.md), e.g. `phone_contacts`. */
   indicator: string;
-  /** Catalog entry and version computing it: a new version's changes arrive under its own id while it is built. */
+  /**
+   * Catalog entry and version computing it. A changed definition's new version, and every version a
+   * rebuild renews, publishes its changes from the first event on: sum per version and follow the
+   * version the catalog marks active (docs/KAFKA.md).
+   */
   definitionId: number;
   definitionVersion: number;
   /** `community:STATION/COMMUNITY` (the scope syntax of the indicator API). */

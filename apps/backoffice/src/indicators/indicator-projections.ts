@@ -189,8 +189,8 @@ export async function rebuildIndicators(pool: pg.Pool, store: PgEventStore, opti
     await client.query('UPDATE es_checkpoints SET position = 0, updated_at = now() WHERE name = $1', [MAIN_PROJECTION]);
     await client.query("DELETE FROM es_checkpoints WHERE name LIKE 'indicators:build:%'");
     await renewVersions(client);
-    // Retired versions' rows go too (they were before): nothing reads them, and kept they would
-    // add a copy of every change to the rows each community, area and as-of query scans.
+    // The retired versions' change rows go with the rest, as they always did: nothing reads them,
+    // and kept they would add a copy of every change to what community, area and as-of queries scan.
     await client.query('TRUNCATE ind_totals, ind_changes, ind_distinct, ind_records, ind_stations, ind_districts, ind_contracts, ind_targets');
   });
   const events = await new IndicatorProjections(pool, store, options).main.catchUp();
