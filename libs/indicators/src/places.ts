@@ -29,7 +29,12 @@ export function drawingOn(drawings: readonly Drawing[], date: LocalDate): Drawin
 }
 
 export function areaOf(drawings: readonly Drawing[], community: string, date: LocalDate): string | undefined {
-  return drawingOn(drawings, date)?.areas.find((a) => a.communities.some((c) => c.code === community))?.code;
+  return areaIn(drawingOn(drawings, date), community);
+}
+
+/** The area of a drawing that holds a community. */
+export function areaIn(drawing: Drawing | undefined, community: string): string | undefined {
+  return drawing?.areas.find((a) => a.communities.some((c) => c.code === community))?.code;
 }
 
 export interface Segment {

@@ -6,7 +6,8 @@ import copyStreams from 'pg-copy-streams';
 import type { CheckpointedHandler, StoredEvent } from '@app/event-store';
 import {
   addDrawing,
-  areaOf,
+  areaIn,
+  drawingOn,
   BEGINNING,
   DistinctState,
   distinctKeysOf,
@@ -246,13 +247,14 @@ const copyText = (value: string | number | null) =>
       : value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 const copyRow = (row: readonly (string | number | null)[]) => row.map(copyText).join('\t') + '\n';
 
-/** The district, station, community and area columns of a change row, as COPY text, once per place and day. */
+/** The district, station, community and area columns of a change row, as COPY text, once per place and drawing. */
 class ChangePlaces {
   /**
-   * station → community → day: nested maps look the three strings up as they are; one key made of
-   * them was a new string to build and hash for every event (a tenth of a catch-up's time).
+   * station → community → drawing in force: nested maps look the strings up as they are (one key
+   * made of them was a string to build and hash per event), and a place's text changes only with the
+   * drawing, not with the day (cached per day, a batch spread over many places missed nearly always).
    */
-  private readonly texts = new Map<string, Map<string, Map<string, string>>>();
+  private readonly texts = new Map<string, Map<string, Map<Drawing | undefined, string>>>();
 
   constructor(private readonly stations: Map<string, StationPlace>) {}
 
@@ -262,13 +264,14 @@ class ChangePlaces {
     if (!place) return [event.metadata.district ?? '', change.station, change.community, null].map(copyText).join('\t');
     let communities = this.texts.get(change.station);
     if (!communities) this.texts.set(change.station, (communities = new Map()));
-    let days = communities.get(change.community);
-    if (!days) communities.set(change.community, (days = new Map()));
-    let text = days.get(change.occurredOn);
+    let byDrawing = communities.get(change.community);
+    if (!byDrawing) communities.set(change.community, (byDrawing = new Map()));
+    const drawing = drawingOn(place.drawings, change.occurredOn);
+    let text = byDrawing.get(drawing);
     if (text === undefined) {
-      const area = areaOf(place.drawings, change.community, change.occurredOn) ?? null;
+      const area = areaIn(drawing, change.community) ?? null;
       text = [place.district, change.station, change.community, area].map(copyText).join('\t');
-      days.set(change.occurredOn, text);
+      byDrawing.set(drawing, text);
     }
     return text;
   }
