@@ -87,11 +87,18 @@ export class IndicatorProjectionHandler implements CheckpointedHandler {
   }
 
   async handle(events: readonly StoredEvent[], tx: pg.PoolClient): Promise<void> {
-    const stored = await loadDefinitions(tx, this.select);
+    // The look-ups go out first: the events' effects are worked out while the server answers them.
+    const loaded = Promise.all([loadDefinitions(tx, this.select), loadStations(tx)]);
+    let effects: (RecordEffect | undefined)[];
+    try {
+      effects = events.map(effectOf);
+    } catch (error) {
+      await loaded.catch(() => undefined);
+      throw error;
+    }
+    const [stored, stations] = await loaded;
     const definitions = stored.map((s) => s.definition);
     const byCode = new Map(stored.map((s) => [s.definition.code, { id: s.id, columns: `${s.id}\t${copyText(s.definition.code)}\t` }]));
-    const stations = await loadStations(tx);
-    const effects = events.map(effectOf);
     const distinct = await loadDistinct(tx, stored, events, effects);
     const totals = new Map<string, bigint>();
     const places = new ChangePlaces(stations);
