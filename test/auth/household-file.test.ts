@@ -90,6 +90,11 @@ describe('the household file', () => {
     });
   });
 
+  it('files a read under the station\'s district even when the station was registered moments before', async () => {
+    const { rows } = await db.pool.query('SELECT station, district FROM auth.personal_data_reads ORDER BY id LIMIT 1');
+    expect(rows).toEqual([{ station: 'SYL', district: '440111' }]);
+  });
+
   it('shows the bureau every contact masked, reading the household key once and logging nothing', async () => {
     expect(await read(bureau)).toEqual({
       status: 200,

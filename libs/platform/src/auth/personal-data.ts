@@ -91,7 +91,9 @@ export class PersonalDataVault {
       shown.set(contact.sealed, !plain ? { erased: true } : full ? plain : maskContact(plain));
     }
     if (full && opened) {
-      const district = (await this.access.places()).districtOf(station);
+      // A station registered within the directory's refresh interval is not in it yet: asked again
+      // fresh, so the read log never files a read without its district.
+      const district = (await this.access.places()).districtOf(station) ?? (await this.access.places({ refresh: true })).districtOf(station);
       await this.pool.query(
         'INSERT INTO auth.personal_data_reads (actor, role, household, station, district) VALUES ($1, $2, $3, $4, $5)',
         [caller.id, caller.role, household, station, district ?? null],
