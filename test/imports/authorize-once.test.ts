@@ -1,8 +1,7 @@
 import type { Caller } from '@app/auth';
 import { AccessService, EventLogPlaceSource, type RecordAuthorizer } from '@app/platform';
-import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
-import { importNdjson, openRecording, type RecordSink } from '../../apps/backoffice/src/imports/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { importNdjson } from '../../apps/backoffice/src/imports/index.js';
+import { recordingDatabase } from '../support/recording.js';
 import { SETUP, at, ndjson, phone } from './fixtures.js';
 
 /** The whole file in one read. */
@@ -11,24 +10,16 @@ async function* file(text: string): AsyncGenerator<string> {
 }
 
 describe('import access control: each line is authorised once', () => {
-  let db: TestDatabase;
-  let recording: RecordSink;
-  let close: () => Promise<void>;
+  const env = recordingDatabase();
 
   beforeAll(async () => {
-    db = await createTestDatabase(backofficeMigrations);
-    ({ recording, close } = await openRecording(db.pool));
-    const setup = await importNdjson(file(ndjson(SETUP)), recording, { ctx: { actor: 'authorize-test:setup' } });
+    const setup = await importNdjson(file(ndjson(SETUP)), env.recording, { ctx: { actor: 'authorize-test:setup' } });
     expect(setup.rejected).toEqual([]);
-  });
-  afterAll(async () => {
-    await close();
-    await db.drop();
   });
 
   /** The caller's record authorizer, counting the times it is asked. */
   const counted = async (caller: Caller): Promise<{ authorize: RecordAuthorizer; calls: () => number }> => {
-    const real = await new AccessService(new EventLogPlaceSource(db.pool)).recordAuthorizer(caller);
+    const real = await new AccessService(new EventLogPlaceSource(env.db.pool)).recordAuthorizer(caller);
     let calls = 0;
     return {
       authorize: (record, target) => {
@@ -41,7 +32,7 @@ describe('import access control: each line is authorised once', () => {
 
   it('refuses a line outside the caller’s station with one authorisation, for the same reason as before', async () => {
     const elsewhere = await counted({ id: 'worker-t2', role: 'social_worker', scope: { stations: ['T2'] } });
-    const summary = await importNdjson(file(ndjson([phone('ao-out-1'), phone('ao-out-2')])), recording, {
+    const summary = await importNdjson(file(ndjson([phone('ao-out-1'), phone('ao-out-2')])), env.recording, {
       ctx: { actor: 'worker-t2', authorize: elsewhere.authorize },
     });
     expect(summary.accepted).toBe(0);
@@ -53,7 +44,7 @@ describe('import access control: each line is authorised once', () => {
     const own = await counted({ id: 'worker-t1', role: 'social_worker', scope: { stations: ['T1'] } });
     const summary = await importNdjson(
       file(ndjson([phone('ao-in-1'), { id: 'ao-in-session', kind: 'group_session', ...at, group: 'G-none', attendance: 3 }])),
-      recording,
+      env.recording,
       { ctx: { actor: 'worker-t1', authorize: own.authorize } },
     );
     expect(summary.accepted).toBe(1);

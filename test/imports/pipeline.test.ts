@@ -1,8 +1,7 @@
 import { PgEventStore } from '@app/event-store';
-import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { RecordingService } from '../../apps/backoffice/src/recording/recording.service.js';
-import { importNdjson, openRecording, type RecordSink } from '../../apps/backoffice/src/imports/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { importNdjson } from '../../apps/backoffice/src/imports/index.js';
+import { recordingDatabase } from '../support/recording.js';
 import { SETUP, at, ndjson, phone } from './fixtures.js';
 
 const ctx = { actor: 'pipeline-test' };
@@ -13,21 +12,10 @@ async function* chunks(text: string): AsyncGenerator<string> {
 }
 
 describe('import pipeline: chunks parsed ahead, written in file order', () => {
-  let db: TestDatabase;
-  let recording: RecordSink;
-  let close: () => Promise<void>;
-
-  beforeAll(async () => {
-    db = await createTestDatabase(backofficeMigrations);
-    ({ recording, close } = await openRecording(db.pool));
-  });
-  afterAll(async () => {
-    await close();
-    await db.drop();
-  });
+  const env = recordingDatabase();
 
   const storedInOrder = async (prefix: string): Promise<string[]> => {
-    const { rows } = await db.pool.query<{ id: string }>(`SELECT metadata->>'recordId' AS id FROM es_events WHERE metadata->>'recordId' LIKE $1 ORDER BY position`, [
+    const { rows } = await env.db.pool.query<{ id: string }>(`SELECT metadata->>'recordId' AS id FROM es_events WHERE metadata->>'recordId' LIKE $1 ORDER BY position`, [
       `${prefix}%`,
     ]);
     return rows.map((r) => r.id);
@@ -44,7 +32,7 @@ describe('import pipeline: chunks parsed ahead, written in file order', () => {
       phone('pl-6'),
     ];
     // Chunks of two: the session (line 10) is decided five chunks after its group (line 4).
-    const summary = await importNdjson(chunks(ndjson(file)), recording, { ctx, chunkSize: 2 });
+    const summary = await importNdjson(chunks(ndjson(file)), env.recording, { ctx, chunkSize: 2 });
     expect(summary.accepted).toBe(11);
     expect(summary.duplicates).toBe(0);
     expect(summary.rejected.map((r) => [r.line, r.id, r.reason.split(':')[0]])).toEqual([
@@ -61,9 +49,9 @@ describe('import pipeline: chunks parsed ahead, written in file order', () => {
         appends += 1;
         return appends === 2 ? Promise.reject(new Error('the database went away')) : super.appendBulk(...args);
       }
-    })(db.pool);
+    })(env.db.pool);
     const file = ['st-1', 'st-2', 'st-3', 'st-4', 'st-5', 'st-6', 'st-7', 'st-8'].map((id) => phone(id));
-    await expect(importNdjson(chunks(ndjson(file)), new RecordingService(db.pool, store), { ctx, chunkSize: 2 })).rejects.toThrow('the database went away');
+    await expect(importNdjson(chunks(ndjson(file)), new RecordingService(env.db.pool, store), { ctx, chunkSize: 2 })).rejects.toThrow('the database went away');
     expect(await storedInOrder('st-')).toEqual(['st-1', 'st-2']);
     // Nothing was written after the failure, though later chunks had been parsed.
     expect(appends).toBe(2);

@@ -1,13 +1,12 @@
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { PgEventStore } from '@app/event-store';
-import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
-import { importNdjson, openRecording, type RecordSink } from '../../apps/backoffice/src/imports/index.js';
+import { importNdjson } from '../../apps/backoffice/src/imports/index.js';
 import { IndicatorProjections } from '../../apps/backoffice/src/indicators/index.js';
 import { IndicatorQueryService } from '../../apps/backoffice/src/indicators/indicator-query.service.js';
 import { QualityService } from '../../apps/backoffice/src/indicators/quality.service.js';
 import { DEFAULT_QUALITY_CONFIG } from '@app/indicators';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { recordingDatabase } from '../support/recording.js';
 import { append, serviceEvent } from './fixtures.js';
 
 /**
@@ -17,15 +16,13 @@ import { append, serviceEvent } from './fixtures.js';
  * case when an event gets into the log by another way.
  */
 describe('cases without informed consent', () => {
-  let db: TestDatabase;
-  let recording: RecordSink;
-  let close: () => Promise<void>;
+  const env = recordingDatabase();
   let projections: IndicatorProjections;
   let quality: QualityService;
   let n = 0;
 
   const importLines = (records: object[]) =>
-    importNdjson(Readable.from(records.map((r) => `${JSON.stringify(r)}\n`)), recording, { ctx: { actor: 'test:worker' }, pool: db.pool });
+    importNdjson(Readable.from(records.map((r) => `${JSON.stringify(r)}\n`)), env.recording, { ctx: { actor: 'test:worker' }, pool: env.db.pool });
   const opened = (occurredOn: string, consentOn?: string) => ({
     id: `case-line-${++n}`, kind: 'case_opened', station: 'CS', community: 'c1', occurredOn, worker: 'w1', case: `k${n}`, household: `h${n}`,
     ...(consentOn === undefined ? {} : { consentOn }),
@@ -36,20 +33,14 @@ describe('cases without informed consent', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase(backofficeMigrations);
-    ({ recording, close } = await openRecording(db.pool));
-    projections = new IndicatorProjections(db.pool, new PgEventStore(db.pool));
-    quality = new QualityService(db.pool, new IndicatorQueryService(db.pool), DEFAULT_QUALITY_CONFIG);
+    projections = new IndicatorProjections(env.db.pool, new PgEventStore(env.db.pool));
+    quality = new QualityService(env.db.pool, new IndicatorQueryService(env.db.pool), DEFAULT_QUALITY_CONFIG);
     const setup = await importLines([
       { id: 'd', kind: 'district', code: '440106', name: '天河区' },
       { id: 's', kind: 'station', code: 'CS', name: '测试站', district: '440106', street: '测试街', operator: 'NGO', areas: [{ code: 'A1', name: '一片区', communities: [{ code: 'c1', name: '一社区' }] }] },
       { id: 'k', kind: 'contract', code: 'K-CS', station: 'CS', periodStart: '2024-01-01', periodEnd: '2024-12-31', budgetYuan: '100.00', targets: {} },
     ]);
     expect(setup.rejected).toEqual([]);
-  });
-  afterAll(async () => {
-    await close();
-    await db.drop();
   });
 
   it('refuses an opening dated before its consent, and one without consent, naming the rule', async () => {
@@ -84,7 +75,7 @@ describe('cases without informed consent', () => {
   });
 
   it('would report such a case had one got into the log another way (the finding is not vacuous)', async () => {
-    const store = new PgEventStore(db.pool);
+    const store = new PgEventStore(env.db.pool);
     const body = { kind: 'case_opened' as const, station: 'CS', community: 'c1', occurredOn: '2024-05-01', worker: 'w9', case: 'smuggled', household: 'hx', consentOn: '2024-05-09' };
     await store.append(append('smuggled', [serviceEvent('smuggled', body)]));
     expect(await casesWithoutConsent()).toEqual([{ recordId: 'smuggled', case: 'smuggled', consentOn: '2024-05-09', occurredOn: '2024-05-01' }]);
