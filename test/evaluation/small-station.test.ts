@@ -60,6 +60,7 @@ describe('a mid-term cycle of a small station under the 2019 scheme', () => {
       expect.objectContaining({ code: 'phone_contacts', actual: '8', target: '10', counted: { value: '0.80', exact: '4/5' } }),
       expect.objectContaining({ code: 'home_visits', actual: '5', target: '4', counted: { value: '1.00', exact: '1' } }),
       // figures without a target are shown, but take no part in 服务进度
+      expect.objectContaining({ code: 'households_archived', actual: '40', target: null, counted: null }),
       expect.objectContaining({ code: 'persons_archived', actual: '40', target: null, counted: null }),
     ]);
     // 10 × (0.8 + 1) / 2

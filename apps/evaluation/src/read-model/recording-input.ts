@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { FeedEvent, FeedHandler } from '@app/messaging';
 import { yuanToFen } from '@app/kernel';
-import { DistinctState, PROJECTED_EVENT_TYPES, STANDARD_INDICATORS, isMoney, projectEvent, type IndicatorChange } from '@app/indicators';
+import { DistinctState, PROJECTED_EVENT_TYPES, STANDARD_INDICATORS, isMoney, projectEvent, type IndicatorChange, type IndicatorDefinition } from '@app/indicators';
 import type {
   ContractSigned,
   ContractTargetsAmended,
@@ -12,12 +12,21 @@ import type {
 } from '@app/recording';
 
 /**
- * The evaluation's own indicator figures: the standard catalog's additive indicators (counts and sums)
- * kept per community × day with the position of the event that changed them, so a cycle can read them
- * as of its cut-off date and as of a log position. Distinct measures (建档户数) need the projection's
- * occurrence state and are not kept here; the survey roll (households) is kept instead.
+ * The evaluation's own indicator figures: the standard catalog kept per community × day with the
+ * position of the event that changed them, so a cycle can read them as of its cut-off date and as of a
+ * log position. Distinct measures need the projection's occurrence state, which is not kept here, with
+ * one exception: 建档户数 counts households archived, and a household is archived once per station
+ * (一户一档: its file refuses a second archive, re-assessment is another record, and a replacement keeps
+ * the record's station and household), so a station's distinct archived households are its archive
+ * records, counted as such, corrections included. The survey roll (households) is kept beside them.
  */
-export const EVALUATION_INDICATORS = STANDARD_INDICATORS.filter((d) => d.measure.type !== 'distinct');
+export const EVALUATION_INDICATORS: IndicatorDefinition[] = STANDARD_INDICATORS.flatMap((d) =>
+  d.measure.type !== 'distinct' ? [d] : isArchiveOncePerStation(d) ? [{ ...d, measure: { type: 'count' } }] : [],
+);
+
+function isArchiveOncePerStation(d: IndicatorDefinition): boolean {
+  return d.kind === 'household_archived' && d.measure.type === 'distinct' && d.measure.field === 'household' && Object.keys(d.filter).length === 0;
+}
 const MONEY = new Set(EVALUATION_INDICATORS.filter(isMoney).map((d) => d.code));
 
 const SETUP_TYPES = ['DistrictRegistered', 'StationRegistered', 'StationAreasRedrawn', 'ContractSigned', 'ContractTargetsAmended'];
@@ -54,7 +63,7 @@ async function applyEvents(events: readonly FeedEvent[], tx: pg.PoolClient): Pro
       const h = event.data as never as HouseholdArchived['data'];
       households.push({ station: h.station, household: h.household, community: h.community, archivedOn: h.occurredOn, position: event.position });
     }
-    // Only additive measures are projected: the distinct state the projection asks for stays empty.
+    // No distinct measure is projected (see EVALUATION_INDICATORS): the distinct state stays empty.
     for (const change of projectEvent(event, EVALUATION_INDICATORS, new DistinctState())) changes.push({ ...change, position: event.position });
   }
   await tx.query(
