@@ -6,9 +6,9 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { client } from './support.js';
 
 /**
- * 建档户数 in the evaluation's own figures: households archived by the cut-off, as corrected (a voided
- * archive no longer counts, one re-dated past the cut-off counts after it), with its contract target
- * taking part in 服务进度 like any other.
+ * 建档户数 in the evaluation's own figures and the survey roll: households archived by the cut-off, as
+ * corrected (a voided archive no longer counts, one re-dated past the cut-off counts after it), with
+ * its contract target taking part in 服务进度 like any other.
  */
 describe('households archived (建档户数) in a cycle’s figures', () => {
   let db: TestDatabase;
@@ -56,5 +56,12 @@ describe('households archived (建档户数) in a cycle’s figures', () => {
     // five archived, h0 voided, h1 re-dated past the cut-off
     expect(progress.indicators).toContainEqual(expect.objectContaining({ code: 'households_archived', actual: '3', target: '4', counted: { value: '0.75', exact: '3/4' } }));
     expect(progress.points.value).toBe('7.50');
+  });
+
+  it('surveys the households on the roll at the cut-off as corrected: not the voided one, not the one re-dated after it', async () => {
+    expect((await call('POST', `${cycle}/satisfaction/sample`, {})).status).toBe(200);
+    const { sample } = (await call('GET', `${cycle}/satisfaction`)).body;
+    expect(sample.populationSize).toBe(3);
+    expect(sample.households).toHaveLength(3);
   });
 });

@@ -63,4 +63,14 @@ export const evaluationMigrations: Migration[] = [
     id: '0503_evaluation_processed_events_age',
     sql: 'CREATE INDEX processed_events_age ON evaluation.processed_events (group_id, processed_at);',
   },
+  {
+    // The survey roll follows corrections: one row per archive and per correction of one (a voided
+    // archive leaves the roll, a re-dated one moves), the latest at or before a position in force.
+    id: '0504_evaluation_household_roll_corrections',
+    sql: `
+      ALTER TABLE evaluation.households ADD COLUMN present boolean NOT NULL DEFAULT true;
+      ALTER TABLE evaluation.households DROP CONSTRAINT households_pkey;
+      ALTER TABLE evaluation.households ADD PRIMARY KEY (station, household, position);
+    `,
+  },
 ];

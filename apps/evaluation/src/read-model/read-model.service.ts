@@ -176,10 +176,16 @@ export class ReadModel implements OnApplicationBootstrap, OnApplicationShutdown 
     });
   }
 
-  /** The survey roll: households of the station archived on or before `asOf`, seen at or before `position`. */
+  /**
+   * The survey roll: households of the station archived on or before `asOf`, as recorded and corrected
+   * at or before `position` (each household's latest row by then; a voided archive is not present).
+   */
   async households(station: string, asOf: LocalDate, position: number): Promise<string[]> {
     const { rows } = await this.pool.query<{ household: string }>(
-      'SELECT household FROM evaluation.households WHERE station = $1 AND archived_on <= $2 AND position <= $3 ORDER BY household',
+      `SELECT household FROM (
+         SELECT DISTINCT ON (household) household, archived_on, present FROM evaluation.households
+          WHERE station = $1 AND position <= $3 ORDER BY household, position DESC) latest
+        WHERE present AND archived_on <= $2 ORDER BY household`,
       [station, asOf, position],
     );
     return rows.map((r) => r.household);

@@ -1,12 +1,11 @@
 import type pg from 'pg';
 import type { FeedEvent, FeedHandler } from '@app/messaging';
 import { yuanToFen } from '@app/kernel';
-import { DistinctState, PROJECTED_EVENT_TYPES, STANDARD_INDICATORS, isMoney, projectEvent, type IndicatorChange, type IndicatorDefinition } from '@app/indicators';
+import { DistinctState, PROJECTED_EVENT_TYPES, STANDARD_INDICATORS, effectOf, isMoney, projectEvent, type IndicatorChange, type IndicatorDefinition } from '@app/indicators';
 import type {
   ContractSigned,
   ContractTargetsAmended,
   DistrictRegistered,
-  HouseholdArchived,
   StationAreasRedrawn,
   StationRegistered,
 } from '@app/recording';
@@ -55,22 +54,24 @@ export const recordingFeed: FeedHandler = {
  * Under load that is one statement per batch instead of one per event.
  */
 async function applyEvents(events: readonly FeedEvent[], tx: pg.PoolClient): Promise<void> {
-  const households: { station: string; household: string; community: string; archivedOn: string; position: number }[] = [];
+  const households: { station: string; household: string; community: string; archivedOn: string; position: number; present: boolean }[] = [];
   const changes: (IndicatorChange & { position: number })[] = [];
   for (const event of events) {
     if (await applySetup(event, tx)) continue;
-    if (event.type === 'HouseholdArchived') {
-      const h = event.data as never as HouseholdArchived['data'];
-      households.push({ station: h.station, household: h.household, community: h.community, archivedOn: h.occurredOn, position: event.position });
+    const effect = effectOf(event);
+    // An archive, or a correction of one: the household's place in the roll from this position on.
+    const archive = effect?.after ?? effect?.before;
+    if (archive?.kind === 'household_archived') {
+      households.push({ station: archive.station, household: archive.household, community: archive.community, archivedOn: archive.occurredOn, position: event.position, present: effect!.after !== null });
     }
     // No distinct measure is projected (see EVALUATION_INDICATORS): the distinct state stays empty.
-    for (const change of projectEvent(event, EVALUATION_INDICATORS, new DistinctState())) changes.push({ ...change, position: event.position });
+    for (const change of projectEvent(event, EVALUATION_INDICATORS, new DistinctState(), effect)) changes.push({ ...change, position: event.position });
   }
   await tx.query(
     `WITH moved AS (UPDATE evaluation.feed_position SET position = GREATEST(position, $1)),
      archived AS (
-       INSERT INTO evaluation.households (station, household, community, archived_on, position)
-       SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::date[], $6::bigint[]) ON CONFLICT DO NOTHING)
+       INSERT INTO evaluation.households (station, household, community, archived_on, position, present)
+       SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::date[], $6::bigint[], $13::boolean[]) ON CONFLICT DO NOTHING)
      INSERT INTO evaluation.indicator_changes (position, station, community, code, occurred_on, delta)
      SELECT * FROM unnest($7::bigint[], $8::text[], $9::text[], $10::text[], $11::date[], $12::numeric[])`,
     [
@@ -86,6 +87,7 @@ async function applyEvents(events: readonly FeedEvent[], tx: pg.PoolClient): Pro
       changes.map((c) => c.code),
       changes.map((c) => c.occurredOn),
       changes.map((c) => c.delta.toString()),
+      households.map((h) => h.present),
     ],
   );
 }
