@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createPool, migrate, resolveDatabase } from '@app/database';
-import { DEFAULT_SECRET_FILE } from '@app/platform';
+import { DEFAULT_SECRET_FILE, householdMasterKeyFromEnv, wrapLegacyHouseholdKeys } from '@app/platform';
 import { createBackofficeApp } from '../../backoffice/src/bootstrap.js';
 import { backofficeMigrations } from '../../backoffice/src/migrations.js';
 import { createEvaluationApp } from '../../evaluation/src/bootstrap.js';
@@ -15,6 +15,9 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const database = await resolveDatabase(env);
   const pool = createPool(database.url, Number(env.PG_POOL_SIZE ?? 20));
   await migrate(pool, backofficeMigrations);
+  // Checked before anything is served: in production a missing master key stops here.
+  const master = householdMasterKeyFromEnv(env);
+  const wrapped = await wrapLegacyHouseholdKeys(pool);
   const port = Number(env.PORT ?? 3000);
   const apps: NestFastifyApplication[] = [];
   const backoffice = await createBackofficeApp(pool);
@@ -29,6 +32,8 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   console.log(`database    ${database.embedded ? 'embedded PostgreSQL in .data/postgres' : 'DATABASE_URL'}`);
   console.log(`access      every API but /health and /docs needs a bearer token; an administrator's: npm run -s cli -- token --role city_admin`);
   if (!env.AUTH_JWT_SECRET) console.log(`            (signed with the demo key generated in ${env.AUTH_JWT_SECRET_FILE ?? DEFAULT_SECRET_FILE}; set AUTH_JWT_SECRET to use your own)`);
+  if (master.devOnly) console.log(`keys        HOUSEHOLD_MASTER_KEY is not set: household keys are wrapped under a DEV-ONLY key anybody can recompute`);
+  if (wrapped > 0) console.log(`keys        ${wrapped} household keys stored before wrapping were wrapped under the master key`);
   if (demo) console.log(`demo data   元岗街 2023 and 三元里街 2025: ${demo.accepted} records loaded, ${demo.rejected.length} refused (DEMO_DATA=off skips)`);
 
   let stopping = false;

@@ -22,6 +22,40 @@ export const HOUSEHOLD_KEY_BYTES = 32;
 
 export const newHouseholdKey = (): Buffer => randomBytes(HOUSEHOLD_KEY_BYTES);
 
+/**
+ * A household key as stored: AES-256-GCM under the platform's master key, with the household as
+ * associated data, so a copy of the database alone opens no contact and a stored key cannot be moved
+ * to another household. Layout: version byte, IV (12), tag (16), the wrapped key (32).
+ */
+const WRAP_VERSION = 1;
+export const WRAPPED_KEY_BYTES = 1 + 12 + 16 + HOUSEHOLD_KEY_BYTES;
+
+export function wrapHouseholdKey(master: Buffer, household: string, key: Buffer): Buffer {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', master, iv);
+  cipher.setAAD(Buffer.from(household, 'utf8'));
+  const body = Buffer.concat([cipher.update(key), cipher.final()]);
+  return Buffer.concat([Buffer.from([WRAP_VERSION]), iv, cipher.getAuthTag(), body]);
+}
+
+/**
+ * The household key from its stored form. A key stored before keys were wrapped (its 32 raw bytes)
+ * is read as it is until it is wrapped. Throws when the stored key was not wrapped with this master
+ * key for this household (a wrong master key must stop the reader, not pass for an erased household).
+ */
+export function unwrapHouseholdKey(master: Buffer, household: string, stored: Buffer): Buffer {
+  if (stored.length === HOUSEHOLD_KEY_BYTES) return stored;
+  if (stored.length !== WRAPPED_KEY_BYTES || stored[0] !== WRAP_VERSION) throw new Error(`household key of ${household} has an unknown form`);
+  const decipher = createDecipheriv('aes-256-gcm', master, stored.subarray(1, 13));
+  decipher.setAAD(Buffer.from(household, 'utf8'));
+  decipher.setAuthTag(stored.subarray(13, 29));
+  try {
+    return Buffer.concat([decipher.update(stored.subarray(29)), decipher.final()]);
+  } catch {
+    throw new Error(`household key of ${household} does not unwrap with this master key (HOUSEHOLD_MASTER_KEY)`);
+  }
+}
+
 export function sealContact(key: Buffer, household: string, contact: Contact): SealedContact {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);

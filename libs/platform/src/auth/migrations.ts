@@ -43,4 +43,13 @@ CREATE INDEX personal_data_reads_household ON auth.personal_data_reads (househol
 CREATE INDEX personal_data_reads_station ON auth.personal_data_reads (station, read_at);
 `,
   },
+  {
+    // Household keys are stored wrapped under the master key (61 bytes); 32 raw bytes are the keys
+    // stored before, until wrapLegacyHouseholdKeys wraps them at start.
+    id: '0402_auth_wrapped_household_keys',
+    sql: `
+ALTER TABLE auth.household_keys DROP CONSTRAINT household_keys_key_check;
+ALTER TABLE auth.household_keys ADD CONSTRAINT household_keys_key_form CHECK (length(key) IN (32, 61));
+`,
+  },
 ];

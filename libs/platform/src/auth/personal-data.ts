@@ -12,9 +12,12 @@ import {
   type Place,
   type SealedContact,
   type ShownContact,
+  unwrapHouseholdKey,
+  wrapHouseholdKey,
 } from '@app/auth';
 import { PG_POOL } from '../tokens.js';
 import { AccessService } from './access.service.js';
+import { householdMasterKey } from './master-key.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
@@ -44,22 +47,48 @@ export class HouseholdKeyring {
 
 /**
  * Keys for these households (`householdSubject`), made for those that have none unless erased,
- * through `db` (the caller's transaction: keys and events commit together).
+ * through `db` (the caller's transaction: keys and events commit together). Keys are stored wrapped
+ * under the master key (HOUSEHOLD_MASTER_KEY) and unwrapped here.
  */
 export async function loadHouseholdKeyring(db: Queryable, subjects: Iterable<string>, create = true): Promise<HouseholdKeyring> {
   const ids = [...new Set(subjects)];
   if (ids.length === 0) return new HouseholdKeyring(new Map());
+  const master = householdMasterKey();
   if (create) {
     await db.query(
       `INSERT INTO auth.household_keys (household, key)
        SELECT h, k FROM unnest($1::text[], $2::bytea[]) AS t(h, k)
         WHERE NOT EXISTS (SELECT 1 FROM auth.erasures e WHERE e.household = t.h)
        ON CONFLICT (household) DO NOTHING`,
-      [ids, ids.map(() => newHouseholdKey())],
+      [ids, ids.map((id) => wrapHouseholdKey(master, id, newHouseholdKey()))],
     );
   }
   const { rows } = await db.query<{ household: string; key: Buffer }>('SELECT household, key FROM auth.household_keys WHERE household = ANY($1::text[])', [ids]);
-  return new HouseholdKeyring(new Map(rows.map((row) => [row.household, row.key])));
+  return new HouseholdKeyring(new Map(rows.map((row) => [row.household, unwrapHouseholdKey(master, row.household, row.key)])));
+}
+
+/**
+ * Wraps the keys stored before keys were wrapped (32 raw bytes) under the master key, a slice at a
+ * time; run at start. Returns how many it wrapped.
+ */
+export async function wrapLegacyHouseholdKeys(pool: pg.Pool): Promise<number> {
+  const master = householdMasterKey();
+  let wrapped = 0;
+  for (;;) {
+    const done = await inTransaction(pool, async (client) => {
+      const { rows } = await client.query<{ household: string; key: Buffer }>(
+        'SELECT household, key FROM auth.household_keys WHERE length(key) = 32 LIMIT 1000 FOR UPDATE SKIP LOCKED',
+      );
+      if (rows.length === 0) return 0;
+      await client.query('UPDATE auth.household_keys k SET key = u.key FROM unnest($1::text[], $2::bytea[]) AS u(household, key) WHERE k.household = u.household', [
+        rows.map((r) => r.household),
+        rows.map((r) => wrapHouseholdKey(master, r.household, r.key)),
+      ]);
+      return rows.length;
+    });
+    if (done === 0) return wrapped;
+    wrapped += done;
+  }
 }
 
 /** Personal data on the way out: what each role sees, the read log, erasure. */

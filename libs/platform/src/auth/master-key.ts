@@ -1,0 +1,25 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The key household keys are wrapped under (HOUSEHOLD_MASTER_KEY, 32 bytes in base64), kept outside
+ * the database: a copy of the database alone opens no contact. Without it, outside production, a
+ * DEV-ONLY key anybody can recompute; in production its absence stops the process.
+ */
+export function householdMasterKeyFromEnv(env: NodeJS.ProcessEnv = process.env): { key: Buffer; devOnly: boolean } {
+  const text = env.HOUSEHOLD_MASTER_KEY;
+  if (text) {
+    const key = Buffer.from(text, 'base64');
+    if (key.length !== 32) throw new Error(`HOUSEHOLD_MASTER_KEY must be 32 bytes in base64, got ${key.length} bytes`);
+    return { key, devOnly: false };
+  }
+  if (env.NODE_ENV === 'production') throw new Error('HOUSEHOLD_MASTER_KEY must be set in production (32 bytes, base64)');
+  return { key: createHash('sha256').update('socialwork-DEV-ONLY-household-master-key').digest(), devOnly: true };
+}
+
+let cached: Buffer | undefined;
+
+/** The process's master key, read from the environment once. */
+export function householdMasterKey(): Buffer {
+  cached ??= householdMasterKeyFromEnv().key;
+  return cached;
+}
