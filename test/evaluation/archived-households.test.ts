@@ -1,9 +1,4 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { PgEventStore, newEventId, type NewEvent } from '@app/event-store';
-import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
-import { createEvaluationApp } from '../../apps/evaluation/src/bootstrap.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { client } from './support.js';
+import { evaluationOn, recorded } from './support.js';
 
 /**
  * 建档户数 in the evaluation's own figures and the survey roll: households archived by the cut-off, as
@@ -11,40 +6,20 @@ import { client } from './support.js';
  * its contract target taking part in 服务进度 like any other.
  */
 describe('households archived (建档户数) in a cycle’s figures', () => {
-  let db: TestDatabase;
-  let app: NestFastifyApplication;
-  let base = '';
-  const api = client(() => base);
-  const { call } = api;
-  const cycle = '/api/v1/cycles/t2-mid';
-
-  const event = (type: string, data: object): NewEvent => ({ eventId: newEventId(), type, data, metadata: { actor: 'worker:t' } });
   const archive = (i: number, occurredOn = '2025-02-01') => ({
     kind: 'household_archived', station: 'T2', community: 'C1', occurredOn, worker: 'w1', household: `T2-H${i}`, persons: 2, category: '低保', riskLevel: 2,
   });
-  const archived = ({ kind: _kind, ...fields }: ReturnType<typeof archive>, id: string) => event('HouseholdArchived', { recordId: id, ...fields });
-
-  beforeAll(async () => {
-    db = await createTestDatabase(backofficeMigrations);
-    const store = new PgEventStore(db.pool);
-    const events: NewEvent[] = [
-      event('DistrictRegistered', { recordId: 'd', code: '440111', name: '白云区' }),
-      event('StationRegistered', { recordId: 's', code: 'T2', name: '测试二站', district: '440111', street: '测试二街', operator: '测试社工中心', areas: [{ code: 'A1', name: '一片区', communities: [{ code: 'C1', name: '一社区' }] }] }),
-      event('ContractSigned', { recordId: 'k', code: 'K-T2', station: 'T2', periodStart: '2025-01-01', periodEnd: '2025-12-31', budgetYuan: '1200000.00', targets: { households_archived: 4 } }),
-      ...[0, 1, 2, 3, 4].map((i) => archived(archive(i), `h${i}`)),
-      event('RecordCorrected', { recordId: 'x0', corrects: 'h0', base: 'h0', action: 'void', reason: '重复建档', before: archive(0), after: null }),
-      event('RecordCorrected', { recordId: 'x1', corrects: 'h1', base: 'h1', action: 'replace', reason: '日期录错', before: archive(1), after: archive(1, '2025-08-01') }),
-    ];
-    for (const [i, e] of events.entries()) await store.append({ streamId: `t2-record-${i}`, streamType: 'record', expectedVersion: 'no_stream', events: [e] });
-    app = await createEvaluationApp(db.pool);
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
-    await api.settled();
-  }, 120_000);
-  afterAll(async () => {
-    await app?.close();
-    await db?.drop();
-  });
+  const archived = ({ kind: _kind, ...fields }: ReturnType<typeof archive>, id: string) => recorded('HouseholdArchived', { recordId: id, ...fields });
+  const env = evaluationOn(() => [
+    recorded('DistrictRegistered', { recordId: 'd', code: '440111', name: '白云区' }),
+    recorded('StationRegistered', { recordId: 's', code: 'T2', name: '测试二站', district: '440111', street: '测试二街', operator: '测试社工中心', areas: [{ code: 'A1', name: '一片区', communities: [{ code: 'C1', name: '一社区' }] }] }),
+    recorded('ContractSigned', { recordId: 'k', code: 'K-T2', station: 'T2', periodStart: '2025-01-01', periodEnd: '2025-12-31', budgetYuan: '1200000.00', targets: { households_archived: 4 } }),
+    ...[0, 1, 2, 3, 4].map((i) => archived(archive(i), `h${i}`)),
+    recorded('RecordCorrected', { recordId: 'x0', corrects: 'h0', base: 'h0', action: 'void', reason: '重复建档', before: archive(0), after: null }),
+    recorded('RecordCorrected', { recordId: 'x1', corrects: 'h1', base: 'h1', action: 'replace', reason: '日期录错', before: archive(1), after: archive(1, '2025-08-01') }),
+  ]);
+  const { call } = env.api;
+  const cycle = '/api/v1/cycles/t2-mid';
 
   it('counts the households archived by the cut-off as corrected, against their target', async () => {
     expect((await call('POST', '/api/v1/cycles', { id: 't2-mid', station: 'T2', contract: 'K-T2', kind: 'mid_term', cutOff: '2025-06-30', evaluator: '第三方评估机构', schemeVersion: '2019' })).status).toBe(201);

@@ -1,9 +1,4 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { PgEventStore, newEventId, type NewEvent } from '@app/event-store';
-import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
-import { createEvaluationApp } from '../../apps/evaluation/src/bootstrap.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { client } from './support.js';
+import { evaluationOn, recorded } from './support.js';
 
 /**
  * A small station evaluated mid-term under the 2019 1000-point scheme. Its recording events are
@@ -11,43 +6,23 @@ import { client } from './support.js';
  * survey of every household when there are fewer than 100 can be checked on numbers chosen here.
  */
 describe('a mid-term cycle of a small station under the 2019 scheme', () => {
-  let db: TestDatabase;
-  let app: NestFastifyApplication;
-  let base = '';
-  const api = client(() => base);
-  const { call } = api;
-  const cycle = '/api/v1/cycles/t1-mid';
-
-  const event = (type: string, data: object): NewEvent => ({ eventId: newEventId(), type, data, metadata: { actor: 'worker:t' } });
   const service = (type: string, id: string, occurredOn: string, fields: object) =>
-    event(type, { recordId: id, station: 'T1', community: 'C1', occurredOn, worker: 'w1', ...fields });
-
-  beforeAll(async () => {
-    db = await createTestDatabase(backofficeMigrations);
-    const store = new PgEventStore(db.pool);
-    const events: NewEvent[] = [
-      event('DistrictRegistered', { recordId: 'd', code: '440111', name: '白云区' }),
-      event('StationRegistered', { recordId: 's', code: 'T1', name: '测试街社工服务站', district: '440111', street: '测试街', operator: '测试社工中心', areas: [{ code: 'A1', name: '一片区', communities: [{ code: 'C1', name: '一社区' }] }] }),
-      event('ContractSigned', { recordId: 'k', code: 'K-T1', station: 'T1', periodStart: '2025-01-01', periodEnd: '2025-12-31', budgetYuan: '1200000.00', targets: { phone_contacts: 10, home_visits: 4 } }),
-      // 8 effective phone contacts before the cut-off, one ineffective (an SMS), one after the cut-off
-      ...Array.from({ length: 8 }, (_, i) => service('PhoneContactRecorded', `p${i}`, '2025-03-01', { effective: true })),
-      service('PhoneContactRecorded', 'p-sms', '2025-03-02', { effective: false }),
-      service('PhoneContactRecorded', 'p-late', '2025-07-01', { effective: true }),
-      ...Array.from({ length: 5 }, (_, i) => service('HomeVisitRecorded', `v${i}`, '2025-04-01', { entered: true })),
-      // 40 households archived by the cut-off, one after it
-      ...Array.from({ length: 40 }, (_, i) => service('HouseholdArchived', `h${i}`, '2025-02-01', { household: `T1-H${String(i).padStart(2, '0')}`, persons: 1, category: '低保', riskLevel: 2 })),
-      service('HouseholdArchived', 'h-late', '2025-07-01', { household: 'T1-LATE', persons: 1, category: '低保', riskLevel: 2 }),
-    ];
-    for (const [i, e] of events.entries()) await store.append({ streamId: `t1-record-${i}`, streamType: 'record', expectedVersion: 'no_stream', events: [e] });
-    app = await createEvaluationApp(db.pool);
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
-    await api.settled();
-  }, 120_000);
-  afterAll(async () => {
-    await app.close();
-    await db.drop();
-  });
+    recorded(type, { recordId: id, station: 'T1', community: 'C1', occurredOn, worker: 'w1', ...fields });
+  const env = evaluationOn(() => [
+    recorded('DistrictRegistered', { recordId: 'd', code: '440111', name: '白云区' }),
+    recorded('StationRegistered', { recordId: 's', code: 'T1', name: '测试街社工服务站', district: '440111', street: '测试街', operator: '测试社工中心', areas: [{ code: 'A1', name: '一片区', communities: [{ code: 'C1', name: '一社区' }] }] }),
+    recorded('ContractSigned', { recordId: 'k', code: 'K-T1', station: 'T1', periodStart: '2025-01-01', periodEnd: '2025-12-31', budgetYuan: '1200000.00', targets: { phone_contacts: 10, home_visits: 4 } }),
+    // 8 effective phone contacts before the cut-off, one ineffective (an SMS), one after the cut-off
+    ...Array.from({ length: 8 }, (_, i) => service('PhoneContactRecorded', `p${i}`, '2025-03-01', { effective: true })),
+    service('PhoneContactRecorded', 'p-sms', '2025-03-02', { effective: false }),
+    service('PhoneContactRecorded', 'p-late', '2025-07-01', { effective: true }),
+    ...Array.from({ length: 5 }, (_, i) => service('HomeVisitRecorded', `v${i}`, '2025-04-01', { entered: true })),
+    // 40 households archived by the cut-off, one after it
+    ...Array.from({ length: 40 }, (_, i) => service('HouseholdArchived', `h${i}`, '2025-02-01', { household: `T1-H${String(i).padStart(2, '0')}`, persons: 1, category: '低保', riskLevel: 2 })),
+    service('HouseholdArchived', 'h-late', '2025-07-01', { household: 'T1-LATE', persons: 1, category: '低保', riskLevel: 2 }),
+  ]);
+  const { call } = env.api;
+  const cycle = '/api/v1/cycles/t1-mid';
 
   it('runs the cycle: figures as of the cut-off, 服务进度 in proportion, every household surveyed, a total out of 1000', async () => {
     expect((await call('POST', '/api/v1/cycles', { id: 't1-mid', station: 'T1', contract: 'K-T1', kind: 'mid_term', cutOff: '2025-06-30', evaluator: '第三方评估机构', schemeVersion: '2019' })).status).toBe(201);
@@ -85,14 +60,14 @@ describe('a mid-term cycle of a small station under the 2019 scheme', () => {
     const score = (await call('GET', `${cycle}/score`)).body;
     // third party (18 + 30 + 13 + 17 + 9 = 87) × 700/100 + 90 × 200/100 + 80 × 100/100 = 609 + 180 + 80
     expect(score).toMatchObject({ maxTotal: 1000, total: { value: '869.00' }, grade: '良好' });
-    const report = (await api.text(`${cycle}/report`)).text;
+    const report = (await env.api.text(`${cycle}/report`)).text;
     expect(report).toContain('中期评估报告');
     expect(report).toContain('全覆盖 40 户');
     expect(report).toContain('评估总分为 1000 分');
   });
 
   it('keeps the trail append-only in the database', async () => {
-    await expect(db.pool.query("UPDATE evaluation.trail SET actor = 'someone else' WHERE cycle_id = 't1-mid'")).rejects.toThrow(/append-only/);
-    await expect(db.pool.query("DELETE FROM evaluation.trail WHERE cycle_id = 't1-mid'")).rejects.toThrow(/append-only/);
+    await expect(env.db.pool.query("UPDATE evaluation.trail SET actor = 'someone else' WHERE cycle_id = 't1-mid'")).rejects.toThrow(/append-only/);
+    await expect(env.db.pool.query("DELETE FROM evaluation.trail WHERE cycle_id = 't1-mid'")).rejects.toThrow(/append-only/);
   });
 });

@@ -1,8 +1,12 @@
 import type pg from 'pg';
-import { PgEventStore } from '@app/event-store';
+import { PgEventStore, newEventId, type NewEvent } from '@app/event-store';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { demoRecords } from '@app/demo-data';
 import { RecordingService } from '../../apps/backoffice/src/recording/recording.service.js';
+import { createEvaluationApp } from '../../apps/evaluation/src/bootstrap.js';
+import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { adminToken, tokenFor } from '../support/auth.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
  * Loads the demo records of 三元里街 (its district, station, contract, services and corrections) through
@@ -46,5 +50,37 @@ export function client(base: () => string): Client {
       }
       throw new Error('the evaluation read model did not catch up within 150 s');
     },
+  };
+}
+
+/** A recording event in the shapes of @app/recording, recorded by a worker. */
+export const recorded = (type: string, data: object): NewEvent => ({ eventId: newEventId(), type, data, metadata: { actor: 'worker:t' } });
+
+/**
+ * The evaluation service on a fresh database whose log holds `events` (each appended to a stream of
+ * its own, as recorded), started before a file's tests once its read model has applied them all, and
+ * closed and dropped after them.
+ */
+export function evaluationOn(events: () => NewEvent[]): { readonly db: TestDatabase; readonly api: Client } {
+  const opened = {} as { db: TestDatabase; app?: NestFastifyApplication; base: string };
+  const api = client(() => opened.base);
+  beforeAll(async () => {
+    opened.db = await createTestDatabase(backofficeMigrations);
+    const store = new PgEventStore(opened.db.pool);
+    for (const [i, e] of events().entries()) await store.append({ streamId: `record-${i}`, streamType: 'record', expectedVersion: 'no_stream', events: [e] });
+    opened.app = await createEvaluationApp(opened.db.pool);
+    await opened.app.listen(0, '127.0.0.1');
+    opened.base = await opened.app.getUrl();
+    await api.settled();
+  }, 120_000);
+  afterAll(async () => {
+    await opened.app?.close();
+    await opened.db?.drop();
+  });
+  return {
+    get db() {
+      return opened.db;
+    },
+    api,
   };
 }
