@@ -391,11 +391,14 @@ function recordWrites(tx: pg.PoolClient, records: Map<string, TrackedRecord>): (
   return async () => {
     await fresh.end();
     if (kept.length > 0) {
-      // A correction keeps the record's place in recording order: only the content changes.
+      // A correction keeps the record's place in recording order: only the content changes. A record
+      // a batch before had voided is not there any more: restored (its void voided), it comes back at
+      // the restoring event's place.
       await tx.query(
-        `UPDATE ind_records r SET station = u.station, body = u.body
-           FROM unnest($1::text[], $2::text[], $3::json[]) AS u(record_id, station, body) WHERE r.record_id = u.record_id`,
-        [kept.map(([id]) => id), kept.map(([, r]) => r.station), kept.map(([, r]) => JSON.stringify(r.body))],
+        `INSERT INTO ind_records (record_id, station, position, body)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::json[])
+         ON CONFLICT (record_id) DO UPDATE SET station = excluded.station, body = excluded.body`,
+        [kept.map(([id]) => id), kept.map(([, r]) => r.station), kept.map(([, r]) => r.position), kept.map(([, r]) => JSON.stringify(r.body))],
       );
     }
     if (voided.length > 0) await tx.query('DELETE FROM ind_records WHERE record_id = ANY($1::text[])', [voided]);
