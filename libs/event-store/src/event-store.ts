@@ -230,8 +230,24 @@ export class PgEventStore {
     return rows.map((row) => this.toEvent<E>(row));
   }
 
-  async headPosition(): Promise<number> {
-    const { rows } = await this.pool.query<{ p: number | null }>('SELECT max(position) AS p FROM es_events');
+  /**
+   * A page of events after a reader's checkpoint, and where the checkpoint goes once they are handled.
+   * With a type filter it may move past events of other types: up to the head seen before the read
+   * (positions follow commit order, so nothing at or below it can still appear), so a reader whose
+   * types are not the newest still reaches the head.
+   */
+  async readPage<E extends DomainEvent = DomainEvent>(
+    options: { after: number; limit: number; types?: readonly string[] },
+    executor: Pick<pg.Pool, 'query'> = this.pool,
+  ): Promise<{ events: StoredEvent<E>[]; next: number }> {
+    const head = options.types ? await this.headPosition(executor) : undefined;
+    const events = await this.readAll<E>({ ...options, upTo: head }, executor);
+    const last = events.at(-1)?.position ?? options.after;
+    return { events, next: events.length === options.limit || head === undefined ? last : Math.max(options.after, head) };
+  }
+
+  async headPosition(executor: Pick<pg.Pool, 'query'> = this.pool): Promise<number> {
+    const { rows } = await executor.query<{ p: number | null }>('SELECT max(position) AS p FROM es_events');
     return rows[0]!.p ?? 0;
   }
 

@@ -122,11 +122,7 @@ export class CatchUpSubscription {
 
   /** The events after `after` and where the checkpoint goes once they are handled. */
   private async read(executor: pg.PoolClient, after: number): Promise<Batch> {
-    // With a type filter the checkpoint may move past events of other types: up to the head seen
-    // before the read (positions follow commit order, so nothing below it can still appear).
-    const head = this.handler.types ? await headIn(executor) : undefined;
-    const events = await this.store.readAll({ after, limit: this.limit, upTo: head, types: this.handler.types }, executor);
-    const next = events.length === this.limit || head === undefined ? (events.at(-1)?.position ?? after) : Math.max(after, head);
+    const { events, next } = await this.store.readPage({ after, limit: this.limit, types: this.handler.types }, executor);
     return { after, events, next };
   }
 
@@ -219,9 +215,4 @@ export class CatchUpSubscription {
     const [head, checkpoint] = await Promise.all([this.store.headPosition(), readCheckpoint(this.pool, this.handler.name)]);
     return Math.max(0, head - checkpoint);
   }
-}
-
-async function headIn(client: pg.PoolClient): Promise<number> {
-  const { rows } = await client.query<{ p: number | null }>('SELECT max(position) AS p FROM es_events');
-  return rows[0]!.p ?? 0;
 }

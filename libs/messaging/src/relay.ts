@@ -44,16 +44,14 @@ export function eventLogSource(store: PgEventStore, keys: PseudonymKeys, topic: 
   return {
     topic,
     read: async (after, limit) => {
-      // Other contexts' events are passed over up to the head seen before the read (positions follow
-      // commit order, so nothing at or below it can still appear): when the newest events are not
-      // the recording context's, the checkpoint still reaches the head and the lag comes back to 0.
-      const head = await store.headPosition();
-      const events = await store.readAll({ after, limit, upTo: head, types: RECORDING_EVENT_TYPES });
+      // Other contexts' events are passed over (readPage): when the newest events are not the
+      // recording context's, the checkpoint still reaches the head and the lag comes back to 0.
+      const { events, next } = await store.readPage({ after, limit, types: RECORDING_EVENT_TYPES });
       const messages = events.map((event) => {
         const value = toFeedEvent(event, keys);
         return { position: event.position, key: feedKey(value), value: JSON.stringify(value), headers: { eventId: value.eventId, type: value.type } };
       });
-      return { messages, next: events.length === limit ? events.at(-1)!.position : Math.max(after, head) };
+      return { messages, next };
     },
     head: () => store.headPosition(),
   };
