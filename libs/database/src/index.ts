@@ -3,3 +3,4 @@ export { startEmbeddedPostgres, type EmbeddedServer, type EmbeddedOptions } from
 export { ensureDatabase, dropDatabase, withDatabase } from './admin.js';
 export { migrate, type Migration } from './migrations.js';
 export { createPool, inTransaction } from './pool.js';
+export { copyText, CopyChunk } from './copy-text.js';

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import copyStreams from 'pg-copy-streams';
+import { CopyChunk, copyText } from '@app/database';
 import { WrongExpectedVersionError, InvalidEventError } from './errors.js';
 import { APPEND_LOCK } from './schema.js';
 import { Upcasters } from './upcasting.js';
@@ -337,7 +338,6 @@ function validateEvent(event: NewEvent): void {
   }
 }
 
-/** COPY rows are written straight into buffers: handing the stream large concatenated strings to encode took twice the CPU. */
 const COPY_CHUNK = 1 << 20;
 
 function* copyRows(
@@ -347,36 +347,22 @@ function* copyRows(
   recordedAt: string,
 ): Generator<Buffer> {
   let position = firstPosition;
-  let chunk = Buffer.allocUnsafe(COPY_CHUNK);
-  let used = 0;
+  const chunk = new CopyChunk(COPY_CHUNK);
   for (const r of requests) {
     let version = versions.get(r.streamId)!;
     const streamId = copyText(r.streamId);
     for (const e of r.events) {
       version += 1;
-      const row =
+      chunk.add(
         `${position}\t${e.eventId}\t${streamId}\t${version}\t${e.type}\t${e.schemaVersion ?? 1}\t` +
-        `${copyJson(e.data)}\t${copyJson(e.metadata)}\t${recordedAt}\n`;
-      // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-      if (used + row.length * 3 > chunk.length) {
-        if (used > 0) yield chunk.subarray(0, used);
-        chunk = Buffer.allocUnsafe(Math.max(COPY_CHUNK, row.length * 3));
-        used = 0;
-      }
-      used += chunk.write(row, used);
+          `${copyJson(e.data)}\t${copyJson(e.metadata)}\t${recordedAt}\n`,
+      );
+      if (chunk.full) yield chunk.take();
       position += 1;
     }
     versions.set(r.streamId, version);
   }
-  if (used > 0) yield chunk.subarray(0, used);
-}
-
-const COPY_SPECIAL = /[\\\t\n\r]/;
-
-/** COPY text format escaping: backslash, tab, newline and carriage return. */
-function copyText(value: string): string {
-  if (!COPY_SPECIAL.test(value)) return value;
-  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  if (!chunk.empty) yield chunk.take();
 }
 
 /** JSON text never holds a raw tab or line break (JSON.stringify escapes them): only backslashes need doubling. */

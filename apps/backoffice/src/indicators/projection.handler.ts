@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
+import { CopyChunk, copyText } from '@app/database';
 import type { CheckpointedHandler, StoredEvent } from '@app/event-store';
 import {
   addDrawing,
@@ -244,14 +245,6 @@ async function writeTotals(tx: pg.PoolClient, days: Map<string, bigint>): Promis
   );
 }
 
-const COPY_NULL = '\\N';
-const COPY_SPECIAL = /[\\\t\n\r]/;
-const copyText = (value: string | number | null) =>
-  value === null
-    ? COPY_NULL
-    : typeof value === 'number' || !COPY_SPECIAL.test(value)
-      ? String(value)
-      : value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 const copyRow = (row: readonly (string | number | null)[]) => row.map(copyText).join('\t') + '\n';
 
 /** The district, station, community and area columns of a change row, as COPY text, once per place and drawing. */
@@ -295,12 +288,9 @@ const COPY_CHUNK = 65536;
  * Rows into a table with COPY (format text), sent while they are still being produced: each chunk
  * of about 64 KiB goes to the server as it fills, so the server inserts it while the batch is still
  * being projected. `start` runs before the COPY begins (only if there is a row).
- * Rows are encoded into the chunk's buffer as they come: a chunk gathered as one string of thousands
- * of pieces cost more to flatten and encode than everything else the projection does with a row.
  */
 class StreamingCopy {
-  private chunk = Buffer.allocUnsafe(COPY_CHUNK * 2);
-  private used = 0;
+  private readonly chunk = new CopyChunk(COPY_CHUNK);
   private stream?: Writable;
   private done?: Promise<void>;
 
@@ -311,35 +301,23 @@ class StreamingCopy {
   ) {}
 
   add(line: string): void {
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (this.used + line.length * 3 > this.chunk.length) this.grow(line.length * 3);
-    this.used += this.chunk.write(line, this.used);
+    this.chunk.add(line);
   }
 
   get full(): boolean {
-    return this.used >= COPY_CHUNK;
-  }
-
-  private grow(needed: number): void {
-    const bigger = Buffer.allocUnsafe(Math.max(this.chunk.length * 2, this.used + needed));
-    this.chunk.copy(bigger, 0, 0, this.used);
-    this.chunk = bigger;
+    return this.chunk.full;
   }
 
   /** Sends what has gathered, waiting while the server is behind. */
   async flush(): Promise<void> {
-    if (this.used === 0) return;
+    if (this.chunk.empty) return;
     if (!this.stream) {
       await this.start?.();
       this.stream = this.tx.query(copyStreams.from(`COPY ${this.target} FROM STDIN`));
       this.done = finished(this.stream);
       this.done.catch(() => undefined);
     }
-    // The stream keeps the bytes it is given until they are sent: the next rows go to a new buffer.
-    const chunk = this.chunk.subarray(0, this.used);
-    this.chunk = Buffer.allocUnsafe(COPY_CHUNK * 2);
-    this.used = 0;
-    if (!this.stream.write(chunk)) await Promise.race([once(this.stream, 'drain'), this.done]);
+    if (!this.stream.write(this.chunk.take())) await Promise.race([once(this.stream, 'drain'), this.done]);
   }
 
   async end(): Promise<void> {
