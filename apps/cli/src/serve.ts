@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createPool, migrate, resolveDatabase } from '@app/database';
-import { DEFAULT_SECRET_FILE, householdMasterKeyFromEnv, wrapLegacyHouseholdKeys } from '@app/platform';
+import { DEFAULT_SECRET_FILE, householdMasterKey, wrapLegacyHouseholdKeys } from '@app/platform';
 import { createBackofficeApp } from '../../backoffice/src/bootstrap.js';
 import { backofficeMigrations } from '../../backoffice/src/migrations.js';
 import { createEvaluationApp } from '../../evaluation/src/bootstrap.js';
@@ -15,8 +15,8 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const database = await resolveDatabase(env);
   const pool = createPool(database.url, Number(env.PG_POOL_SIZE ?? 20));
   await migrate(pool, backofficeMigrations);
-  // Checked before anything is served: in production a missing master key stops here.
-  const master = householdMasterKeyFromEnv(env);
+  // Read before anything is served (the key every household key is wrapped under): in production a missing one stops here.
+  const master = householdMasterKey();
   const wrapped = await wrapLegacyHouseholdKeys(pool);
   const port = Number(env.PORT ?? 3000);
   const apps: NestFastifyApplication[] = [];

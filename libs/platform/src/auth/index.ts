@@ -5,7 +5,7 @@ export { Public, Requires, ForCycle, CurrentCaller, PUBLIC_ROUTE, REQUIRED_PERMI
 export { JwtTokens, resolveJwtSecret, DEFAULT_SECRET_FILE, type IssueOptions } from './jwt.js';
 export { EventLogPlaceSource, type PlaceSource } from './places.js';
 export { PersonalDataVault, HouseholdKeyring, loadHouseholdKeyring, householdSubject, wrapLegacyHouseholdKeys } from './personal-data.js';
-export { householdMasterKeyFromEnv } from './master-key.js';
+export { householdMasterKey } from './master-key.js';
 export { UserStore, type User } from './users.js';
 export { authMigrations } from './migrations.js';
 export { TOKEN_VERIFIER, PLACE_SOURCE, CYCLE_RESOLVER } from './tokens.js';

@@ -16,10 +16,10 @@ export function householdMasterKeyFromEnv(env: NodeJS.ProcessEnv = process.env):
   return { key: createHash('sha256').update('socialwork-DEV-ONLY-household-master-key').digest(), devOnly: true };
 }
 
-let cached: Buffer | undefined;
+let cached: { key: Buffer; devOnly: boolean } | undefined;
 
-/** The process's master key, read from the environment once. */
-export function householdMasterKey(): Buffer {
-  cached ??= householdMasterKeyFromEnv().key;
+/** The process's master key, read from its environment once (at start by `npm start`, which reports a DEV-ONLY one). */
+export function householdMasterKey(): { key: Buffer; devOnly: boolean } {
+  cached ??= householdMasterKeyFromEnv();
   return cached;
 }

@@ -53,7 +53,7 @@ export class HouseholdKeyring {
 export async function loadHouseholdKeyring(db: Queryable, subjects: Iterable<string>, create = true): Promise<HouseholdKeyring> {
   const ids = [...new Set(subjects)];
   if (ids.length === 0) return new HouseholdKeyring(new Map());
-  const master = householdMasterKey();
+  const master = householdMasterKey().key;
   if (create) {
     await db.query(
       `INSERT INTO auth.household_keys (household, key)
@@ -72,7 +72,7 @@ export async function loadHouseholdKeyring(db: Queryable, subjects: Iterable<str
  * time; run at start. Returns how many it wrapped.
  */
 export async function wrapLegacyHouseholdKeys(pool: pg.Pool): Promise<number> {
-  const master = householdMasterKey();
+  const master = householdMasterKey().key;
   let wrapped = 0;
   for (;;) {
     const done = await inTransaction(pool, async (client) => {
