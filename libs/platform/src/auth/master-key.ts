@@ -7,13 +7,20 @@ import { createHash } from 'node:crypto';
  */
 export function householdMasterKeyFromEnv(env: NodeJS.ProcessEnv = process.env): { key: Buffer; devOnly: boolean } {
   const text = env.HOUSEHOLD_MASTER_KEY;
-  if (text) {
-    const key = Buffer.from(text, 'base64');
-    if (key.length !== 32) throw new Error(`HOUSEHOLD_MASTER_KEY must be 32 bytes in base64, got ${key.length} bytes`);
-    return { key, devOnly: false };
-  }
+  if (text) return { key: parseHouseholdMasterKey('HOUSEHOLD_MASTER_KEY', text), devOnly: false };
   if (env.NODE_ENV === 'production') throw new Error('HOUSEHOLD_MASTER_KEY must be set in production (32 bytes, base64)');
   return { key: createHash('sha256').update('socialwork-DEV-ONLY-household-master-key').digest(), devOnly: true };
+}
+
+/**
+ * A master key as configured: 32 bytes in base64, refused naming `variable` otherwise. The one rule
+ * for HOUSEHOLD_MASTER_KEY and for the new key of a rotation (HOUSEHOLD_MASTER_KEY_NEW), which is
+ * HOUSEHOLD_MASTER_KEY once the rotation is done.
+ */
+export function parseHouseholdMasterKey(variable: string, text: string): Buffer {
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== 32) throw new Error(`${variable} must be 32 bytes in base64, got ${key.length} bytes`);
+  return key;
 }
 
 let cached: { key: Buffer; devOnly: boolean } | undefined;

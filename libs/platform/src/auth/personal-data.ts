@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { inTransaction } from '@app/database';
 import {
+  HOUSEHOLD_KEY_BYTES,
   isSealedContact,
   maskContact,
   newHouseholdKey,
@@ -80,15 +81,79 @@ export async function wrapLegacyHouseholdKeys(pool: pg.Pool): Promise<number> {
         'SELECT household, key FROM auth.household_keys WHERE length(key) = 32 LIMIT 1000 FOR UPDATE SKIP LOCKED',
       );
       if (rows.length === 0) return 0;
-      await client.query('UPDATE auth.household_keys k SET key = u.key FROM unnest($1::text[], $2::bytea[]) AS u(household, key) WHERE k.household = u.household', [
-        rows.map((r) => r.household),
-        rows.map((r) => wrapHouseholdKey(master, r.household, r.key)),
-      ]);
+      await storeHouseholdKeys(client, rows.map((r) => ({ household: r.household, key: wrapHouseholdKey(master, r.household, r.key) })));
       return rows.length;
     });
     if (done === 0) return wrapped;
     wrapped += done;
   }
+}
+
+/** What a master key rotation did to the stored household keys. */
+export interface MasterKeyRotation {
+  /** Keys wrapped under the old master key, now under the new one. */
+  rewrapped: number;
+  /** Keys stored before keys were wrapped (32 raw bytes), now wrapped under the new master key. */
+  legacy: number;
+  /** Keys that already opened with the new master key (a rotation run again), left as they were. */
+  alreadyNew: number;
+}
+
+/**
+ * Re-wraps every stored household key from master key `from` to `to`, in one transaction: every key
+ * or, on a refusal, none. The table is locked against writes (not reads) meanwhile, so no key is made
+ * or erased beside the rotation and none escapes it.
+ *
+ * A key is first tried with the new master key: one that opens with it is left as it is, so running
+ * the rotation again (twice, or after a process still on the old key made keys) is harmless; GCM
+ * authenticates, so a key that opens with a master key was wrapped under it. Otherwise it must open
+ * with the old one, or the rotation stops changing nothing: a wrong old key is refused, not spread.
+ * Raw legacy keys are wrapped under the new key.
+ */
+export async function rotateHouseholdMasterKey(pool: pg.Pool, from: Buffer, to: Buffer): Promise<MasterKeyRotation> {
+  return inTransaction(pool, async (client) => {
+    await client.query('LOCK TABLE auth.household_keys IN EXCLUSIVE MODE');
+    const { rows } = await client.query<{ household: string; key: Buffer }>('SELECT household, key FROM auth.household_keys ORDER BY household');
+    const result: MasterKeyRotation = { rewrapped: 0, legacy: 0, alreadyNew: 0 };
+    const rewrapped: { household: string; key: Buffer }[] = [];
+    for (const { household, key: stored } of rows) {
+      const legacy = stored.length === HOUSEHOLD_KEY_BYTES;
+      if (!legacy && opensWith(to, household, stored)) {
+        result.alreadyNew += 1;
+        continue;
+      }
+      let key: Buffer;
+      try {
+        key = unwrapHouseholdKey(from, household, stored);
+      } catch (cause) {
+        throw new Error(
+          `master key rotation refused, nothing changed: the household key of ${household} opens with neither the old master key nor the new one (is the old key the one the household keys are wrapped under?)`,
+          { cause },
+        );
+      }
+      rewrapped.push({ household, key: wrapHouseholdKey(to, household, key) });
+      result[legacy ? 'legacy' : 'rewrapped'] += 1;
+    }
+    await storeHouseholdKeys(client, rewrapped);
+    return result;
+  });
+}
+
+function opensWith(master: Buffer, household: string, stored: Buffer): boolean {
+  try {
+    unwrapHouseholdKey(master, household, stored);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Replaces the stored form of these households' keys, in one statement. */
+async function storeHouseholdKeys(client: pg.PoolClient, keys: readonly { household: string; key: Buffer }[]): Promise<void> {
+  await client.query('UPDATE auth.household_keys k SET key = u.key FROM unnest($1::text[], $2::bytea[]) AS u(household, key) WHERE k.household = u.household', [
+    keys.map((k) => k.household),
+    keys.map((k) => k.key),
+  ]);
 }
 
 /** Personal data on the way out: what each role sees, the read log, erasure. */
