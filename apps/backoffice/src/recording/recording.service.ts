@@ -90,8 +90,8 @@ export class RecordIdentities {
 const CHUNK = 5000;
 /** Without a transaction of the caller's, a chunk that lost a race is decided again from fresh state. */
 const ATTEMPTS = 5;
-/** Records decided between two turns of the event loop (a chunk before may be waiting on database replies). */
-const RECORDS_PER_TURN = 500;
+/** Records decided between two turns of the event loop: a chunk before may be waiting on database replies (see the import's LINES_PER_TURN). */
+const RECORDS_PER_TURN = 128;
 
 /** States are never changed in place (evolve makes new ones): every new stream starts from this one. */
 const EMPTY_STREAM = emptyServiceStream();
