@@ -30,6 +30,9 @@ describe('record identity', () => {
     expect(contentHash(record)).toBe('UOB8OxS-HHMxiAGgrIA7ytDR_Jm6Ci2aFaTvlVDhDV0');
     expect(canonicalJson([undefined, 'é', { é: 1, e: 2, E: 3, '': 4 }])).toBe('[null,"é",{"":4,"E":3,"e":2,"é":1}]');
     expect(canonicalJson({ at: new Date(0), n: null })).toBe('{"at":{},"n":null}');
+    // Keys an object would not keep in the order they were added.
+    expect(canonicalJson({ b: 1, 10: 'x', 2: 'y', a: 2 })).toBe('{"10":"x","2":"y","a":2,"b":1}');
+    expect(canonicalJson(JSON.parse('{"z":1,"__proto__":2,"a":3}'))).toBe('{"__proto__":2,"a":3,"z":1}');
     expect(canonicalJson(new Date(0))).toBe('{}');
   });
 

@@ -40,10 +40,15 @@ export function canonicalJson(value: unknown): string {
   }
   const object = value as Record<string, unknown>;
   const keys = sortKeys(Object.keys(object));
-  // Most records are plain objects of strings, numbers, booleans and nulls: JSON.stringify writes
-  // them in the order of a key list in one flat string (no pieces to join; hashing reads it as is).
+  // Most records are plain objects of strings, numbers, booleans and nulls: a copy made in sorted key
+  // order is written by JSON.stringify in one flat string (no pieces to join; hashing reads it as is),
+  // on its fast path (a key-list replacer takes the slow one: twice the time).
   // Not other objects: a toJSON of theirs (a Date's) would be called.
-  if (Object.getPrototypeOf(object) === Object.prototype && allPlain(object, keys)) return JSON.stringify(object, keys);
+  if (Object.getPrototypeOf(object) === Object.prototype && allPlain(object, keys)) {
+    const sorted: Record<string, unknown> = {};
+    for (const key of keys) sorted[key] = object[key];
+    return JSON.stringify(sorted);
+  }
   let out = '{';
   for (const key of keys) {
     const member = object[key];
@@ -53,9 +58,16 @@ export function canonicalJson(value: unknown): string {
   return `${out}}`;
 }
 
-/** Whether JSON.stringify writes every member as canonicalJson does: primitive JSON values (undefined is left out by both). */
+/**
+ * Whether a copy with these keys added in order is written as canonicalJson writes the object: every
+ * member a primitive JSON value (undefined is left out by both), and every key kept in the order it
+ * is added. Objects list integer-like keys first, and `__proto__` would set the copy's prototype: a
+ * key starting with a digit, or that one, takes the general path.
+ */
 function allPlain(object: Record<string, unknown>, keys: readonly string[]): boolean {
   for (const key of keys) {
+    const first = key.charCodeAt(0);
+    if ((first >= 48 && first <= 57) || key === '__proto__') return false;
     const member = object[key];
     const type = typeof member;
     if (!(member === null || type === 'string' || type === 'number' || type === 'boolean' || type === 'undefined')) return false;
