@@ -212,23 +212,30 @@ function checkHistory(body: ServiceRecordBody, state: ServiceStreamState): void 
 
 /** Decides a service record against the places and the state of `serviceStreamOf(record)` (none needed for shared streams). */
 export function decideService(record: ServiceRecord, places: Places, state: ServiceStreamState): Decision {
-  const { id, ...body } = record;
-  const stream = serviceStreamOf(body as ServiceRecordBody);
+  // The rules read fields by name, which the id is not among: the record itself serves as its body.
+  const body = record as unknown as ServiceRecordBody;
+  const stream = serviceStreamOf(body);
   const station = checkServicePlace(places, body);
-  checkContent(body as ServiceRecordBody);
-  checkHistory(body as ServiceRecordBody, state);
+  checkContent(body);
+  checkHistory(body, state);
   return {
     stream,
     expectedVersion: stream.type === SHARED_STREAM_TYPE ? 'any' : state.version,
     district: station.district,
     station: station.code,
-    event: { type: SERVICE_EVENT_TYPE[body.kind], data: { recordId: id, ...stripKind(body as ServiceRecordBody) } } as RecordingEvent,
+    event: { type: SERVICE_EVENT_TYPE[body.kind], data: eventDataOf(record) } as unknown as RecordingEvent,
   };
 }
 
-function stripKind(body: ServiceRecordBody): Omit<ServiceRecordBody, 'kind'> {
-  const { kind: _kind, ...fields } = body;
-  return fields;
+/**
+ * An event's data: `recordId`, then the record's fields in their order but its id and kind. Made in
+ * one copy (destructuring and spreading made three for every imported line).
+ */
+function eventDataOf(record: ServiceRecord): Record<string, unknown> {
+  const fields = record as unknown as Record<string, unknown>;
+  const data: Record<string, unknown> = { recordId: record.id };
+  for (const key of Object.keys(fields)) if (key !== 'id' && key !== 'kind') data[key] = fields[key];
+  return data;
 }
 
 /**
