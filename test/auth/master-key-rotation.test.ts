@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { newHouseholdKey, sealContact, unwrapHouseholdKey, wrapHouseholdKey } from '@app/auth';
-import { householdMasterKey, loadHouseholdKeyring, rotateHouseholdMasterKey } from '@app/platform';
+import { checkHouseholdMasterKey, householdMasterKey, loadHouseholdKeyring, rotateHouseholdMasterKey } from '@app/platform';
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { rotateKeyCommand } from '../../apps/cli/src/rotate-key.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -88,6 +88,35 @@ describe('master key rotation', () => {
     expect(after.get('S1/H1')).toEqual(rotated.get('S1/H1'));
     expect(unwrapHouseholdKey(next, 'S1/H1', after.get('S1/H1')!)).toEqual(key);
     expect(unwrapHouseholdKey(next, 'S1/LATE', after.get('S1/LATE')!)).toEqual(late);
+  });
+
+  describe('the start-up check of the master key', () => {
+    it('after a rotation, refuses the old master key naming HOUSEHOLD_MASTER_KEY and the rotation, and accepts the new one', async () => {
+      await underOld('S1/H1');
+      await expect(checkHouseholdMasterKey(db.pool, old)).resolves.toBeUndefined();
+
+      await rotateHouseholdMasterKey(db.pool, old, next);
+
+      await expect(checkHouseholdMasterKey(db.pool, old)).rejects.toThrow(
+        /HOUSEHOLD_MASTER_KEY does not open the stored household keys[^]*wrapped under another master key[^]*set HOUSEHOLD_MASTER_KEY to the key it moved them to/,
+      );
+      await expect(checkHouseholdMasterKey(db.pool, next)).resolves.toBeUndefined();
+    });
+
+    it('passes with no key stored, and with only raw legacy keys, which open with any master key', async () => {
+      await expect(checkHouseholdMasterKey(db.pool, old)).resolves.toBeUndefined();
+
+      await storeKey('S1/OLD', (key) => key);
+
+      await expect(checkHouseholdMasterKey(db.pool, randomBytes(32))).resolves.toBeUndefined();
+    });
+
+    it('tries a wrapped key, not a raw legacy one beside it', async () => {
+      await storeKey('S1/A', (key) => key);
+      await underOld('S1/H1');
+
+      await expect(checkHouseholdMasterKey(db.pool, next)).rejects.toThrow(/the key of S1\/H1 does not unwrap with it/);
+    });
   });
 
   describe('npm run cli -- rotate-master-key', () => {

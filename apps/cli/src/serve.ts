@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createPool, migrate, resolveDatabase } from '@app/database';
-import { DEFAULT_SECRET_FILE, householdMasterKey, wrapLegacyHouseholdKeys } from '@app/platform';
+import { checkHouseholdMasterKey, DEFAULT_SECRET_FILE, householdMasterKey, wrapLegacyHouseholdKeys } from '@app/platform';
 import { createBackofficeApp } from '../../backoffice/src/bootstrap.js';
 import { backofficeMigrations } from '../../backoffice/src/migrations.js';
 import { createEvaluationApp } from '../../evaluation/src/bootstrap.js';
@@ -17,6 +17,8 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   await migrate(pool, backofficeMigrations);
   // Read before anything is served (the key every household key is wrapped under): in production a missing one stops here.
   const master = householdMasterKey();
+  // Before legacy keys are wrapped: a key the stored keys are not under (one a rotation replaced) stops here, wrapping nothing.
+  await checkHouseholdMasterKey(pool, master.key);
   const wrapped = await wrapLegacyHouseholdKeys(pool);
   const port = Number(env.PORT ?? 3000);
   const apps: NestFastifyApplication[] = [];

@@ -10,6 +10,7 @@ export {
   loadHouseholdKeyring,
   householdSubject,
   wrapLegacyHouseholdKeys,
+  checkHouseholdMasterKey,
   rotateHouseholdMasterKey,
   type MasterKeyRotation,
 } from './personal-data.js';

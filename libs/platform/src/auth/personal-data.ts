@@ -89,6 +89,30 @@ export async function wrapLegacyHouseholdKeys(pool: pg.Pool): Promise<number> {
   }
 }
 
+/**
+ * Stops a process whose master key does not open the stored household keys (a rotation moved them
+ * to another key), at start rather than at its first read of a household key. One wrapped key is
+ * tried: GCM authenticates, so a key that opens with `master` was wrapped under it. Raw legacy keys
+ * open with any master key and prove nothing; with no wrapped key stored there is nothing to check.
+ * Run before legacy keys are wrapped, or a wrong key would wrap them under itself and then pass.
+ */
+export async function checkHouseholdMasterKey(db: Queryable, master: Buffer): Promise<void> {
+  const { rows } = await db.query<{ household: string; key: Buffer }>('SELECT household, key FROM auth.household_keys WHERE length(key) <> $1 LIMIT 1', [
+    HOUSEHOLD_KEY_BYTES,
+  ]);
+  if (rows.length === 0) return;
+  const [{ household, key }] = rows;
+  try {
+    unwrapHouseholdKey(master, household, key);
+  } catch (cause) {
+    throw new Error(
+      `HOUSEHOLD_MASTER_KEY does not open the stored household keys (the key of ${household} does not unwrap with it): they are wrapped under another master key. ` +
+        'If a rotation (npm run cli -- rotate-master-key) happened, set HOUSEHOLD_MASTER_KEY to the key it moved them to (its HOUSEHOLD_MASTER_KEY_NEW)',
+      { cause },
+    );
+  }
+}
+
 /** What a master key rotation did to the stored household keys. */
 export interface MasterKeyRotation {
   /** Keys wrapped under the old master key, now under the new one. */
