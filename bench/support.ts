@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { dropDatabase, ensureDatabase } from '@app/database';
@@ -132,4 +133,43 @@ export function serviceRecord(i: number): Record<string, unknown> & { kind: stri
   const group = `G${i - (slot - 18)}`;
   if (slot === 18) return { ...base, occurredOn: '2025-01-01', kind: 'group_formed', group, title: '小组' };
   return { ...base, kind: 'group_session', group, attendance: 6 + (i % 10) };
+}
+
+/** utime + stime (+ cutime + cstime: children reaped) of a process, in clock ticks; undefined once gone. */
+async function processTicks(pid: number, withChildren: boolean): Promise<{ ticks: number; ppid: number } | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!stat) return undefined;
+  // Fields after the command name (which may hold spaces) in parentheses: state is field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const at = (field: number) => Number(fields[field - 3]);
+  return { ticks: at(14) + at(15) + (withChildren ? at(16) + at(17) : 0), ppid: at(4) };
+}
+
+/**
+ * CPU time the benchmark server has used so far (ms): its postmaster's, with every backend it has
+ * reaped, and its live children's. Only for a server on this machine whose data folder we can read
+ * (its postmaster.pid names the postmaster); undefined otherwise. Beside the Node process's own CPU it
+ * shows where a run's CPU went when both share the cores.
+ */
+export async function serverCpuMs(): Promise<number | undefined> {
+  const client = new pg.Client({ connectionString: benchServerUrl() });
+  await client.connect();
+  let dataDirectory: string;
+  try {
+    dataDirectory = (await client.query<{ data_directory: string }>('SHOW data_directory')).rows[0]!.data_directory;
+  } finally {
+    await client.end();
+  }
+  const pidFile = await readFile(`${dataDirectory}/postmaster.pid`, 'utf8').catch(() => undefined);
+  const postmaster = Number(pidFile?.split('\n')[0]);
+  const own = postmaster > 0 ? await processTicks(postmaster, true) : undefined;
+  if (!own) return undefined;
+  let ticks = own.ticks;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = await processTicks(Number(entry), false);
+    if (child?.ppid === postmaster) ticks += child.ticks;
+  }
+  // Linux reports these in USER_HZ, 100 a second on every platform Node runs on.
+  return ticks * 10;
 }
