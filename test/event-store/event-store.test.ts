@@ -3,6 +3,7 @@ import {
   CatchUpSubscription,
   InvalidEventError,
   PgEventStore,
+  APPENDED_CHANNEL,
   Upcasters,
   WrongExpectedVersionError,
   eventStoreMigrations,
@@ -245,6 +246,33 @@ describe('PostgreSQL event store', () => {
     expect(await store.readStream(fresh)).toHaveLength(0);
     expect(await store.streamVersion(fresh)).toBe(0);
     expect(await store.streamVersion(a)).toBe(1);
+  });
+
+  it('tells listeners once a bulk append is committed, and appends in a caller transaction only with it', async () => {
+    const listener = await db.pool.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(n.channel));
+    try {
+      await listener.query(`LISTEN ${APPENDED_CHANNEL}`);
+      await store.appendBulk([request(`thing-${randomUUID()}`, 'no_stream', 2)]);
+      for (let i = 0; i < 50 && heard.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(heard).toEqual([APPENDED_CHANNEL]);
+
+      const stream = `thing-${randomUUID()}`;
+      const tx = await db.pool.connect();
+      try {
+        await tx.query('BEGIN');
+        await store.appendBulk([request(stream, 'no_stream', 3)], tx);
+        expect(await store.streamVersion(stream)).toBe(0);
+        await tx.query('ROLLBACK');
+      } finally {
+        tx.release();
+      }
+      expect(await store.readStream(stream)).toHaveLength(0);
+    } finally {
+      await listener.query(`UNLISTEN ${APPENDED_CHANNEL}`);
+      listener.release();
+    }
   });
 });
 

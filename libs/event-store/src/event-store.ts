@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import copyStreams from 'pg-copy-streams';
 import { CopyChunk, copyText } from '@app/database';
 import { WrongExpectedVersionError, InvalidEventError } from './errors.js';
-import { APPEND_LOCK } from './schema.js';
+import { APPEND_LOCK, APPENDED_CHANNEL } from './schema.js';
 import { Upcasters } from './upcasting.js';
 import { EVENT_TYPE_NAME, type AppendRequest, type AppendResult, type DomainEvent, type NewEvent, type StoredEvent } from './types.js';
 
@@ -152,6 +152,11 @@ export class PgEventStore {
   /**
    * Bulk path for imports: many streams, one transaction, rows streamed with COPY. All or nothing:
    * a stale expected version or an already stored event id fails the whole call.
+   *
+   * Five round trips in its own transaction (begin with the lock; versions with the positions; COPY;
+   * stream rows with the notification; commit): an import's chunk waits on each reply in turn, while
+   * its parser keeps the process busy. Positions are reserved before the versions are checked, so a
+   * refused call leaves a gap in them, which readers never wait for.
    */
   async appendBulk(requests: readonly AppendRequest[], client?: pg.PoolClient): Promise<{ first: number; last: number }> {
     requests.forEach(validateRequest);
@@ -160,14 +165,16 @@ export class PgEventStore {
     const own = !client;
     const conn = client ?? (await this.pool.connect());
     try {
-      if (own) await conn.query('BEGIN');
-      await conn.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+      // The lock before the versions are read: a statement reads what was committed when it began.
+      await conn.query(`${own ? 'BEGIN; ' : ''}SELECT pg_advisory_xact_lock(${APPEND_LOCK})`);
       const streamIds = [...new Set(requests.map((r) => r.streamId))];
-      const { rows: streams } = await conn.query<{ stream_id: string; version: number }>(
-        'SELECT stream_id, version FROM es_streams WHERE stream_id = ANY($1::text[])',
-        [streamIds],
+      const { rows } = await conn.query<{ streams: [string, number][]; last: number; now: Date }>(
+        `SELECT (SELECT coalesce(json_agg(json_build_array(stream_id, version)), '[]') FROM es_streams WHERE stream_id = ANY($1::text[])) AS streams,
+                setval('es_position', nextval('es_position') + $2 - 1) AS last, clock_timestamp() AS now`,
+        [streamIds, total],
       );
-      const versions = new Map(streams.map((s) => [s.stream_id, s.version]));
+      const { streams, last } = rows[0]!;
+      const versions = new Map(streams);
       const start = new Map(versions);
       const types = new Map<string, string>();
       for (const r of requests) {
@@ -177,24 +184,19 @@ export class PgEventStore {
         versions.set(r.streamId, actual + r.events.length);
         types.set(r.streamId, r.streamType);
       }
-      const { rows: reserved } = await conn.query<{ last: number; now: Date }>(
-        "SELECT setval('es_position', nextval('es_position') + $1 - 1) AS last, clock_timestamp() AS now",
-        [total],
-      );
-      const last = reserved[0]!.last;
-      const now = reserved[0]!.now.toISOString();
       const first = last - total + 1;
       await pipeline(
-        Readable.from(eventCopyRows(requests, first, start, now)),
+        Readable.from(eventCopyRows(requests, first, start, rows[0]!.now.toISOString())),
         conn.query(copyStreams.from(`COPY es_events (${COLUMNS}) FROM STDIN`)),
       );
       await conn.query(
-        `INSERT INTO es_streams (stream_id, stream_type, version)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-         ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version`,
+        `WITH streams AS (
+           INSERT INTO es_streams (stream_id, stream_type, version)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+           ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version)
+         SELECT pg_notify('${APPENDED_CHANNEL}', '')`,
         [[...types.keys()], [...types.values()], [...types.keys()].map((id) => versions.get(id)!)],
       );
-      await conn.query("SELECT pg_notify('es_appended', '')");
       if (own) await conn.query('COMMIT');
       return { first, last };
     } catch (error) {
