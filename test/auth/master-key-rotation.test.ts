@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { newHouseholdKey, sealContact, unwrapHouseholdKey, wrapHouseholdKey } from '@app/auth';
 import { checkHouseholdMasterKey, householdMasterKey, loadHouseholdKeyring, rotateHouseholdMasterKey } from '@app/platform';
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
+import { importCommand } from '../../apps/cli/src/import.js';
 import { rotateKeyCommand } from '../../apps/cli/src/rotate-key.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -111,12 +115,43 @@ describe('master key rotation', () => {
       await expect(checkHouseholdMasterKey(db.pool, randomBytes(32))).resolves.toBeUndefined();
     });
 
+    it('refuses a mix: keys a process on the replaced master key made after a rotation, or the rotated ones', async () => {
+      await underOld('S1/H1');
+      await underOld('S1/H2');
+      await rotateHouseholdMasterKey(db.pool, old, next);
+      await db.pool.query("UPDATE auth.household_keys SET created_at = now() - interval '1 day'");
+      await underOld('S1/H3');
+
+      await expect(checkHouseholdMasterKey(db.pool, next)).rejects.toThrow(/the key of S1\/H3 does not unwrap with it[^]*run the rotation again/);
+      await expect(checkHouseholdMasterKey(db.pool, old)).rejects.toThrow(/the key of S1\/H[12] does not unwrap with it/);
+
+      await rotateHouseholdMasterKey(db.pool, old, next);
+
+      await expect(checkHouseholdMasterKey(db.pool, next)).resolves.toBeUndefined();
+    });
+
     it('tries a wrapped key, not a raw legacy one beside it', async () => {
       await storeKey('S1/A', (key) => key);
       await underOld('S1/H1');
 
       await expect(checkHouseholdMasterKey(db.pool, next)).rejects.toThrow(/the key of S1\/H1 does not unwrap with it/);
     });
+  });
+
+  it('stops a command-line import whose master key does not open the stored keys before it reads a line', async () => {
+    await underOld('S1/H1');
+    const dir = await mkdtemp(join(tmpdir(), 'rotation-'));
+    const file = join(dir, 'district.ndjson');
+    await writeFile(file, `${JSON.stringify({ id: 'd-1', kind: 'district', code: '440111', name: '白云区' })}\n`);
+    const quiet = { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
+    try {
+      await expect(importCommand([file], { env: { DATABASE_URL: db.url }, stdout: quiet, stderr: quiet })).rejects.toThrow(
+        /HOUSEHOLD_MASTER_KEY does not open the stored household keys/,
+      );
+      expect((await db.pool.query("SELECT count(*)::int AS n FROM es_events WHERE type = 'DistrictRegistered'")).rows[0]!.n).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   describe('npm run cli -- rotate-master-key', () => {

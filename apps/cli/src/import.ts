@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createPool, migrate, resolveDatabase } from '@app/database';
+import { checkHouseholdMasterKey, householdMasterKey } from '@app/platform';
 import { importNdjson, openRecording, type ImportSummary, type RecordSink } from '../../backoffice/src/imports/index.js';
 import { backofficeMigrations } from '../../backoffice/src/migrations.js';
 import type pg from 'pg';
@@ -26,6 +27,8 @@ export async function withRecording<T>(env: NodeJS.ProcessEnv, work: (recording:
   const pool = createPool(database.url, 4);
   try {
     await migrate(pool, backofficeMigrations);
+    // An import makes household keys: under a master key the stored ones are not under, it would mix two.
+    await checkHouseholdMasterKey(pool, householdMasterKey().key);
     const { recording, close } = await openRecording(pool);
     try {
       return await work(recording, pool);

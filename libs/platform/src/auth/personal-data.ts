@@ -89,27 +89,36 @@ export async function wrapLegacyHouseholdKeys(pool: pg.Pool): Promise<number> {
   }
 }
 
+/** Wrapped keys tried at each end of the table's history by checkHouseholdMasterKey. */
+const CHECKED_AT_EACH_END = 32;
+
 /**
  * Stops a process whose master key does not open the stored household keys (a rotation moved them
- * to another key), at start rather than at its first read of a household key. One wrapped key is
- * tried: GCM authenticates, so a key that opens with `master` was wrapped under it. Raw legacy keys
- * open with any master key and prove nothing; with no wrapped key stored there is nothing to check.
- * Run before legacy keys are wrapped, or a wrong key would wrap them under itself and then pass.
+ * to another key), before it reads or makes any, rather than at its first read of one. GCM
+ * authenticates, so a key that opens with `master` was wrapped under it. The oldest and the newest
+ * wrapped keys are tried: a rotation moves the oldest, and a process still on a replaced key, run
+ * after a rotation, makes the newest; trying every key would cost a city's start-up seconds. Raw
+ * legacy keys open with any master key and prove nothing; with no wrapped key there is nothing to
+ * check. Run before legacy keys are wrapped, or a wrong key would wrap them under itself and pass.
  */
 export async function checkHouseholdMasterKey(db: Queryable, master: Buffer): Promise<void> {
-  const { rows } = await db.query<{ household: string; key: Buffer }>('SELECT household, key FROM auth.household_keys WHERE length(key) <> $1 LIMIT 1', [
-    HOUSEHOLD_KEY_BYTES,
-  ]);
-  if (rows.length === 0) return;
-  const [{ household, key }] = rows;
-  try {
-    unwrapHouseholdKey(master, household, key);
-  } catch (cause) {
-    throw new Error(
-      `HOUSEHOLD_MASTER_KEY does not open the stored household keys (the key of ${household} does not unwrap with it): they are wrapped under another master key. ` +
-        'If a rotation (npm run cli -- rotate-master-key) happened, set HOUSEHOLD_MASTER_KEY to the key it moved them to (its HOUSEHOLD_MASTER_KEY_NEW)',
-      { cause },
-    );
+  const { rows } = await db.query<{ household: string; key: Buffer }>(
+    `(SELECT household, key FROM auth.household_keys WHERE length(key) <> $1 ORDER BY created_at, household LIMIT $2)
+     UNION
+     (SELECT household, key FROM auth.household_keys WHERE length(key) <> $1 ORDER BY created_at DESC, household DESC LIMIT $2)`,
+    [HOUSEHOLD_KEY_BYTES, CHECKED_AT_EACH_END],
+  );
+  for (const { household, key } of rows) {
+    try {
+      unwrapHouseholdKey(master, household, key);
+    } catch (cause) {
+      throw new Error(
+        `HOUSEHOLD_MASTER_KEY does not open the stored household keys (the key of ${household} does not unwrap with it): they are wrapped under another master key. ` +
+          'If a rotation (npm run cli -- rotate-master-key) happened, set HOUSEHOLD_MASTER_KEY to the key it moved them to (its HOUSEHOLD_MASTER_KEY_NEW); ' +
+          'if some keys open and others do not, a process on the replaced key made keys after it: run the rotation again',
+        { cause },
+      );
+    }
   }
 }
 
