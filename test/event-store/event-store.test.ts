@@ -248,6 +248,25 @@ describe('PostgreSQL event store', () => {
     expect(await store.streamVersion(a)).toBe(1);
   });
 
+  it('checks a bulk append that waited for another writer against what that writer committed: stale, not an index clash', async () => {
+    const stream = `thing-${randomUUID()}`;
+    const tx = await db.pool.connect();
+    let second: Promise<unknown>;
+    try {
+      await tx.query('BEGIN');
+      await store.appendBulk([request(stream, 'no_stream', 2)], tx);
+      second = store.appendBulk([request(`thing-${randomUUID()}`, 'no_stream', 5), request(stream, 'no_stream', 3)]);
+      second.catch(() => undefined);
+      // The second one is under way (waiting for the append lock) when the first commits.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await tx.query('COMMIT');
+    } finally {
+      tx.release();
+    }
+    await expect(second).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    expect((await store.readStream(stream)).map((e) => e.streamVersion)).toEqual([1, 2]);
+  });
+
   it('tells listeners once a bulk append is committed, and appends in a caller transaction only with it', async () => {
     const listener = await db.pool.connect();
     const heard: string[] = [];
@@ -257,6 +276,7 @@ describe('PostgreSQL event store', () => {
       await store.appendBulk([request(`thing-${randomUUID()}`, 'no_stream', 2)]);
       for (let i = 0; i < 50 && heard.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(heard).toEqual([APPENDED_CHANNEL]);
+      heard.length = 0;
 
       const stream = `thing-${randomUUID()}`;
       const tx = await db.pool.connect();
@@ -269,6 +289,8 @@ describe('PostgreSQL event store', () => {
         tx.release();
       }
       expect(await store.readStream(stream)).toHaveLength(0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(heard).toEqual([]);
     } finally {
       await listener.query(`UNLISTEN ${APPENDED_CHANNEL}`);
       listener.release();
