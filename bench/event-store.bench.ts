@@ -85,11 +85,12 @@ function floorSides(pool: pg.Pool) {
       values: [++position, e.eventId, r.streamId, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata)],
     });
   };
-  /** The rows encoded when the side is built; run, whatever part it is given, it sends them all. */
+  /** The rows encoded when the side is built, for a shape of one slice (one import is one call). */
   const copyOf = (requests: AppendRequest[]): Side => {
     const encoded = [...eventCopyRows(requests, position + 1, new Map(requests.map((r) => [r.streamId, 0])), new Date().toISOString())];
     position += eventCount(requests);
-    const run: Run = async () => {
+    const run: Run = async (part) => {
+      if (part.length !== requests.length) throw new Error('the COPY floor sends its rows encoded beforehand: its shape must run in one slice');
       const client = await pool.connect();
       try {
         await client.query('BEGIN');

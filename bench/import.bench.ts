@@ -78,7 +78,7 @@ async function fileImport(url: string, lines: number): Promise<void> {
       target,
     ];
     printTable(
-      ['import (CLI pipeline, end to end)', 'lines', 'MB', 'seconds', 'records/s', 'Node CPU µs/record', 'server CPU µs/record', 'target'],
+      ['import (CLI pipeline, end to end)', 'lines', 'MB', 'seconds', 'records/s', 'Node CPU µs/record', 'whole server CPU µs/record', 'target'],
       [row('first import', first, '>= 50,000'), row('same file again (all duplicates)', again, '')],
     );
   } finally {

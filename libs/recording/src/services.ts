@@ -223,7 +223,7 @@ export function decideService(record: ServiceRecord, places: Places, state: Serv
     expectedVersion: stream.type === SHARED_STREAM_TYPE ? 'any' : state.version,
     district: station.district,
     station: station.code,
-    event: { type: SERVICE_EVENT_TYPE[body.kind], data: eventDataOf(record) } as unknown as RecordingEvent,
+    event: { type: SERVICE_EVENT_TYPE[body.kind], data: eventDataOf(record) } as RecordingEvent,
   };
 }
 
@@ -231,11 +231,11 @@ export function decideService(record: ServiceRecord, places: Places, state: Serv
  * An event's data: `recordId`, then the record's fields in their order but its id and kind. Made in
  * one copy (destructuring and spreading made three for every imported line).
  */
-function eventDataOf(record: ServiceRecord): Record<string, unknown> {
+function eventDataOf(record: ServiceRecord): RecordingEvent['data'] {
   const fields = record as unknown as Record<string, unknown>;
   const data: Record<string, unknown> = { recordId: record.id };
   for (const key of Object.keys(fields)) if (key !== 'id' && key !== 'kind') data[key] = fields[key];
-  return data;
+  return data as RecordingEvent['data'];
 }
 
 /**
