@@ -78,7 +78,8 @@ export async function wrapLegacyHouseholdKeys(pool: pg.Pool): Promise<number> {
   for (;;) {
     const done = await inTransaction(pool, async (client) => {
       const { rows } = await client.query<{ household: string; key: Buffer }>(
-        'SELECT household, key FROM auth.household_keys WHERE length(key) = 32 LIMIT 1000 FOR UPDATE SKIP LOCKED',
+        'SELECT household, key FROM auth.household_keys WHERE length(key) = $1 LIMIT 1000 FOR UPDATE SKIP LOCKED',
+        [HOUSEHOLD_KEY_BYTES],
       );
       if (rows.length === 0) return 0;
       await storeHouseholdKeys(client, rows.map((r) => ({ household: r.household, key: wrapHouseholdKey(master, r.household, r.key) })));
