@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { importCommand } from '../apps/cli/src/import.js';
-import { perSecond, printTable, scaled, serverCpuMs, serviceRecord, setupLines, withFreshDatabase } from './support.js';
+import { backendsReaped, perSecond, printTable, scaled, serverCpuMs, serviceRecord, setupLines, withFreshDatabase } from './support.js';
 
 /**
  * Issue 3's import benchmark: a generated NDJSON file of 1,000,000 lines (× BENCH_SCALE) imported with
@@ -61,6 +61,7 @@ async function fileImport(url: string, lines: number): Promise<void> {
       const code = await importCommand([file], io);
       const { user, system } = process.cpuUsage(cpu);
       const seconds = (performance.now() - started) / 1000;
+      if (server !== undefined) await backendsReaped(new URL(url).pathname.slice(1));
       const serverAfter = server === undefined ? undefined : await serverCpuMs();
       return { code, seconds, cpuUs: (user + system) / lines, serverUs: serverAfter === undefined ? undefined : ((serverAfter - server!) * 1000) / lines };
     };

@@ -136,23 +136,17 @@ export function serviceRecord(i: number): Record<string, unknown> & { kind: stri
 }
 
 /** utime + stime (+ cutime + cstime: children reaped) of a process, in clock ticks; undefined once gone. */
-async function processTicks(pid: number, withChildren: boolean): Promise<{ ticks: number; ppid: number } | undefined> {
+async function processTicks(pid: number, withChildren: boolean): Promise<{ ticks: number; ppid: number; zombie: boolean } | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   if (!stat) return undefined;
   // Fields after the command name (which may hold spaces) in parentheses: state is field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const at = (field: number) => Number(fields[field - 3]);
-  return { ticks: at(14) + at(15) + (withChildren ? at(16) + at(17) : 0), ppid: at(4) };
+  return { ticks: at(14) + at(15) + (withChildren ? at(16) + at(17) : 0), ppid: at(4), zombie: fields[0] === 'Z' };
 }
 
-/**
- * CPU time the benchmark server has used so far (ms): its postmaster's, with every backend it has
- * reaped, and its live children's. Only for a server on this machine whose data folder we can read
- * (its postmaster.pid names the postmaster); undefined otherwise. Beside the Node process's own CPU it
- * shows where a run's CPU went when both share the cores. It is the whole server's: other clients'
- * work, and the background work a run leaves behind (autovacuum, checkpoints), count too.
- */
-export async function serverCpuMs(): Promise<number | undefined> {
+/** The benchmark server's postmaster pid, when the server is on this machine and its data folder is readable. */
+async function postmasterPid(): Promise<number | undefined> {
   const client = new pg.Client({ connectionString: benchServerUrl() });
   await client.connect();
   let dataDirectory: string;
@@ -165,15 +159,51 @@ export async function serverCpuMs(): Promise<number | undefined> {
     await client.end();
   }
   const pidFile = await readFile(`${dataDirectory}/postmaster.pid`, 'utf8').catch(() => undefined);
-  const postmaster = Number(pidFile?.split('\n')[0]);
-  const own = postmaster > 0 ? await processTicks(postmaster, true) : undefined;
-  if (!own) return undefined;
-  let ticks = own.ticks;
+  const pid = Number(pidFile?.split('\n')[0]);
+  return pid > 0 ? pid : undefined;
+}
+
+/** The live children of a process (a postmaster's backends and background workers), by pid. */
+async function childrenOf(parent: number): Promise<Map<number, { ticks: number; zombie: boolean }>> {
+  const children = new Map<number, { ticks: number; zombie: boolean }>();
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const child = await processTicks(Number(entry), false);
-    if (child?.ppid === postmaster) ticks += child.ticks;
+    if (child?.ppid === parent) children.set(Number(entry), child);
   }
+  return children;
+}
+
+/**
+ * CPU time the benchmark server has used so far (ms): its postmaster's, with every backend it has
+ * reaped, and its live children's. Only for a server on this machine whose data folder we can read
+ * (its postmaster.pid names the postmaster); undefined otherwise. Beside the Node process's own CPU it
+ * shows where a run's CPU went when both share the cores. It is the whole server's: other clients'
+ * work, and the background work a run leaves behind (autovacuum, checkpoints), count too.
+ */
+export async function serverCpuMs(): Promise<number | undefined> {
+  const postmaster = await postmasterPid();
+  const own = postmaster === undefined ? undefined : await processTicks(postmaster, true);
+  if (!own) return undefined;
+  let ticks = own.ticks;
+  for (const child of (await childrenOf(postmaster!)).values()) ticks += child.ticks;
   // Linux reports these in USER_HZ, 100 a second on every platform Node runs on.
   return ticks * 10;
+}
+
+/**
+ * Waits (up to 5 s) until the backends of a database have been reaped by the postmaster. A backend
+ * that has exited but is not reaped yet is counted neither among the live children nor in the
+ * postmaster's children's time: a CPU reading taken then misses that backend's whole work.
+ */
+export async function backendsReaped(database: string): Promise<void> {
+  const postmaster = await postmasterPid();
+  if (postmaster === undefined) return;
+  // A backend's command line names its database: "postgres: USER DATABASE HOST(PORT) STATE".
+  const ofDatabase = async (pid: number) => (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(` ${database} `);
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) {
+    const children = [...(await childrenOf(postmaster)).entries()];
+    if (children.some(([, child]) => child.zombie)) continue;
+    if (!(await Promise.all(children.map(([pid]) => ofDatabase(pid)))).some(Boolean)) return;
+  }
 }
