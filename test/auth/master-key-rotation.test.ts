@@ -7,6 +7,7 @@ import { checkHouseholdMasterKey, householdMasterKey, loadHouseholdKeyring, rota
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { importCommand } from '../../apps/cli/src/import.js';
 import { rotateKeyCommand } from '../../apps/cli/src/rotate-key.js';
+import { serve } from '../../apps/cli/src/serve.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -152,6 +153,19 @@ describe('master key rotation', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('stops the start of the platform on a master key that does not open the stored keys: no raw legacy key wrapped under it, no connection left', async () => {
+    const legacy = await storeKey('S1/A', (key) => key);
+    await underOld('S1/H1');
+    // serve() reads the process's master key (`next`), which does not open S1/H1's.
+    const url = `${db.url}?application_name=start-refused`;
+
+    await expect(serve({ DATABASE_URL: url, DEMO_DATA: 'off', PORT: '0' })).rejects.toThrow(/HOUSEHOLD_MASTER_KEY does not open the stored household keys/);
+
+    expect((await stored()).get('S1/A')).toEqual(legacy);
+    const left = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'start-refused'");
+    expect(left.rows[0]!.n).toBe(0);
   });
 
   describe('npm run cli -- rotate-master-key', () => {

@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type pg from 'pg';
 import { createPool, migrate, resolveDatabase } from '@app/database';
 import { checkHouseholdMasterKey, DEFAULT_SECRET_FILE, householdMasterKey, wrapLegacyHouseholdKeys } from '@app/platform';
 import { createBackofficeApp } from '../../backoffice/src/bootstrap.js';
@@ -14,6 +15,34 @@ import { loadDemoOnFirstStart } from './demo.js';
 export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const database = await resolveDatabase(env);
   const pool = createPool(database.url, Number(env.PG_POOL_SIZE ?? 20));
+  const apps: NestFastifyApplication[] = [];
+  const release = async () => {
+    for (const app of apps.reverse()) await app.close();
+    await pool.end();
+    await database.embedded?.stop();
+  };
+  try {
+    await start(env, pool, apps, Boolean(database.embedded));
+  } catch (error) {
+    // A start-up refused (a wrong master key, a port in use) leaves no connection or server behind.
+    await release().catch(() => undefined);
+    throw error;
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    await release();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** Migrates, checks the keys, loads the demo on a first start and listens; every app started is pushed on `apps`. */
+async function start(env: NodeJS.ProcessEnv, pool: pg.Pool, apps: NestFastifyApplication[], embedded: boolean): Promise<void> {
   await migrate(pool, backofficeMigrations);
   // Read before anything is served (the key every household key is wrapped under): in production a missing one stops here.
   const master = householdMasterKey();
@@ -21,33 +50,19 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   await checkHouseholdMasterKey(pool, master.key);
   const wrapped = await wrapLegacyHouseholdKeys(pool);
   const port = Number(env.PORT ?? 3000);
-  const apps: NestFastifyApplication[] = [];
   const backoffice = await createBackofficeApp(pool);
   apps.push(backoffice);
-  const demo = await loadDemoOnFirstStart(env, Boolean(database.embedded), pool, backoffice.get(RecordingService, { strict: false }));
+  const demo = await loadDemoOnFirstStart(env, embedded, pool, backoffice.get(RecordingService, { strict: false }));
   await backoffice.listen(port, env.HOST ?? '127.0.0.1');
   const evaluation = await createEvaluationApp(pool);
   apps.push(evaluation);
   await evaluation.listen(Number(env.EVALUATION_PORT ?? port + 1), env.HOST ?? '127.0.0.1');
   console.log(`backoffice  ${await backoffice.getUrl()}  (API docs: /docs)`);
   console.log(`evaluation  ${await evaluation.getUrl()}  (API docs: /docs)`);
-  console.log(`database    ${database.embedded ? 'embedded PostgreSQL in .data/postgres' : 'DATABASE_URL'}`);
+  console.log(`database    ${embedded ? 'embedded PostgreSQL in .data/postgres' : 'DATABASE_URL'}`);
   console.log(`access      every API but /health and /docs needs a bearer token; an administrator's: npm run -s cli -- token --role city_admin`);
   if (!env.AUTH_JWT_SECRET) console.log(`            (signed with the demo key generated in ${env.AUTH_JWT_SECRET_FILE ?? DEFAULT_SECRET_FILE}; set AUTH_JWT_SECRET to use your own)`);
   if (master.devOnly) console.log(`keys        HOUSEHOLD_MASTER_KEY is not set: household keys are wrapped under a DEV-ONLY key anybody can recompute`);
   if (wrapped > 0) console.log(`keys        ${wrapped} household keys stored before wrapping were wrapped under the master key`);
   if (demo) console.log(`demo data   元岗街 2023 and 三元里街 2025: ${demo.accepted} records loaded, ${demo.rejected.length} refused (DEMO_DATA=off skips)`);
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: shutting down`);
-    for (const app of apps.reverse()) await app.close();
-    await pool.end();
-    await database.embedded?.stop();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
 }
