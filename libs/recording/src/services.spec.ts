@@ -77,6 +77,24 @@ describe('service decider', () => {
     expect(decideService(reassessed, places, given(archived)).event.type).toBe('HouseholdReassessed');
   });
 
+  it('closes a case only on or after its last session, and re-assesses a household only from its archive on', () => {
+    const late = record('s9', { kind: 'case_session', case: 'c1', occurredOn: '2024-10-05' });
+    expect(refusal(() => decideService({ ...closed, id: 'x9' }, places, given(opened, late))).code).toBe('session_after_closing');
+    expect(decideService({ ...closed, id: 'x9', occurredOn: '2024-10-05' }, places, given(opened, late)).event.type).toBe('CaseClosed');
+    const archived = record('a', { kind: 'household_archived', household: 'h', persons: 3, category: '低保', riskLevel: 3 });
+    const early = record('r', { kind: 'household_reassessed', household: 'h', riskLevel: 5, occurredOn: '2024-09-01' });
+    expect(refusal(() => decideService(early, places, given(archived))).code).toBe('before_household_archived');
+  });
+
+  it('makes a registered volunteer core once, not before the registration', () => {
+    const registered = record('v', { kind: 'volunteer_registered', volunteer: 'v1' });
+    const core = record('vc', { kind: 'volunteer_core', volunteer: 'v1' });
+    expect(refusal(() => decideService(core, places, emptyServiceStream())).code).toBe('volunteer_not_registered');
+    expect(decideService(core, places, given(registered)).event.type).toBe('VolunteerMadeCore');
+    expect(refusal(() => decideService({ ...core, id: 'vc2' }, places, given(registered, core))).code).toBe('volunteer_already_core');
+    expect(refusal(() => decideService({ ...core, id: 'vc3', occurredOn: '2024-09-01' }, places, given(registered))).code).toBe('before_volunteer_registered');
+  });
+
   it.each([
     ['negative attendance', { kind: 'group_session', group: 'g', attendance: -1 }, 'negative_count'],
     ['fractional attendance', { kind: 'activity', size: 'small', title: 't', attendance: 1.5 }, 'count_not_whole'],
@@ -129,6 +147,48 @@ describe('correction decider', () => {
   it('voiding the opening of a case closes the door to its sessions', () => {
     const state = given(opened, { id: 'vo', kind: 'correction', corrects: 'o', action: 'void', reason: '未签知情同意' });
     expect(refusal(() => decideService(session, places, state)).code).toBe('case_not_open');
+  });
+
+  describe('what a correction leaves in force keeps the stream\'s rules', () => {
+    const voidOf = (id: string, corrects: string): CorrectionRecord => ({ id, kind: 'correction', corrects, action: 'void', reason: '更正' });
+    const replaceOf = (id: string, corrects: string, replacement: ServiceRecord): CorrectionRecord => {
+      const { id: _id, ...body } = replacement;
+      return { id, kind: 'correction', corrects, action: 'replace', replacement: body as ServiceRecordBody, reason: '更正' };
+    };
+
+    it('restoring a registration refuses a second one registered meanwhile', () => {
+      const first = record('v1a', { kind: 'volunteer_registered', volunteer: 'V1' });
+      const second = record('v1b', { kind: 'volunteer_registered', volunteer: 'V1' });
+      const state = given(first, voidOf('x1', 'v1a'), second);
+      expect(refusal(() => decide(voidOf('x2', 'x1'), state)).code).toBe('volunteer_already_registered');
+    });
+
+    it('restoring a closing refuses it when a session was recorded after it meanwhile', () => {
+      const session = record('s6', { kind: 'case_session', case: 'c1', occurredOn: '2024-10-06' });
+      const state = given(opened, closed, voidOf('u1', 'x'), session);
+      expect(refusal(() => decide(voidOf('u2', 'u1'), state)).code).toBe('session_after_closing');
+    });
+
+    it('moves a session within the open period of a closed case, not after its closing or before its opening', () => {
+      const state = given(opened, session, closed);
+      expect(decide(replaceOf('m1', 's1', { ...session, occurredOn: '2024-09-30' }), state).event.type).toBe('RecordCorrected');
+      expect(refusal(() => decide(replaceOf('m2', 's1', { ...session, occurredOn: '2024-10-02' }), state)).code).toBe('case_not_open');
+      expect(refusal(() => decide(replaceOf('m3', 's1', { ...session, occurredOn: '2024-08-30' }), state)).code).toBe('before_case_opening');
+    });
+
+    it('does not move an opening or a formation after what needs it', () => {
+      expect(refusal(() => decide(replaceOf('m4', 'o', { ...opened, occurredOn: '2024-09-10' }), given(opened, session))).code).toBe('before_case_opening');
+      const formed = record('gf', { kind: 'group_formed', group: 'g', title: 't' });
+      const meeting = record('gs', { kind: 'group_session', group: 'g', attendance: 5, occurredOn: '2024-09-05' });
+      expect(refusal(() => decide(replaceOf('m5', 'gf', { ...formed, occurredOn: '2024-09-06' }), given(formed, meeting))).code).toBe('before_group_formed');
+    });
+
+    it('does not void what other records of the stream need, until they are voided', () => {
+      const formed = record('gf', { kind: 'group_formed', group: 'g', title: 't' });
+      const meeting = record('gs', { kind: 'group_session', group: 'g', attendance: 5 });
+      expect(refusal(() => decide(voidOf('w1', 'gf'), given(formed, meeting))).code).toBe('record_has_dependents');
+      expect(decide(voidOf('w2', 'gf'), given(formed, meeting, voidOf('w0', 'gs'))).event.data).toMatchObject({ after: null });
+    });
   });
 
   it('refuses an unknown record and a correction without a reason', () => {

@@ -16,7 +16,7 @@
  * with an exact expected version; it is decided on the record's history (its event and the
  * corrections of it), which for the shared `services-` streams is all that is loaded.
  */
-import { compareDates, invariant, isYuanString, type LocalDate } from '@app/kernel';
+import { compareDates, invariant, isYuanString } from '@app/kernel';
 import type { CorrectionRecord, ServiceKind, ServiceRecord, ServiceRecordBody } from './records.js';
 import { SERVICE_EVENT_TYPE, SERVICE_KIND_OF_EVENT, serviceRecordOf, type RecordCorrected, type RecordingEvent } from './events.js';
 import type { Decision, StreamRef } from './decision.js';
@@ -102,16 +102,16 @@ export function evolveServiceStream(state: ServiceStreamState, event: { type: st
   };
 }
 
-const live = (state: ServiceStreamState, kind: ServiceKind) => state.live[kind] ?? 0;
-
-function effectiveDateOf(state: ServiceStreamState, kind: ServiceKind): LocalDate | undefined {
-  for (const entry of state.records.values()) if (entry.effective?.kind === kind) return entry.effective.occurredOn;
-  return undefined;
+/** The records of a keyed stream that count now, but `except` (the record being corrected). */
+function effectiveRecords(state: ServiceStreamState, except?: string): ServiceRecordBody[] {
+  const bodies: ServiceRecordBody[] = [];
+  for (const [id, entry] of state.records) if (id !== except && entry.effective) bodies.push(entry.effective);
+  return bodies;
 }
 
 function checkCount(value: number | undefined, field: string, min = 0): void {
   if (value === undefined) return;
-  if (!Number.isInteger(value)) throw invariant('count_not_whole', `${field} counts persons or items: a whole number, got ${value}`);
+  if (!Number.isSafeInteger(value)) throw invariant('count_not_whole', `${field} counts persons or items: a whole number, got ${value}`);
   if (value < min) throw invariant(min > 0 ? 'count_below_minimum' : 'negative_count', `${field} must be ≥ ${min}, got ${value}`);
 }
 
@@ -154,59 +154,116 @@ function checkRiskLevel(level: number): void {
   if (!Number.isInteger(level) || level < 1 || level > 5) throw invariant('risk_level_range', `riskLevel must be 1 to 5, got ${level}`);
 }
 
-function requireOpenCase(state: ServiceStreamState, body: ServiceRecordBody<'case_session' | 'case_closed'>): void {
-  if (live(state, 'case_opened') === 0) {
-    throw invariant('case_not_open', `case "${body.case}" has not been opened (接案): sessions and closing need an open case`);
-  }
-  if (live(state, 'case_closed') > 0) {
-    throw invariant('case_not_open', `case "${body.case}" is already closed (结案): sessions and closing need an open case`);
-  }
-  const openedOn = effectiveDateOf(state, 'case_opened')!;
-  if (compareDates(body.occurredOn, openedOn) < 0) {
-    throw invariant('before_case_opening', `case "${body.case}" was opened on ${openedOn}; nothing happens in it on ${body.occurredOn}`);
-  }
+const find = (records: readonly ServiceRecordBody[], kind: ServiceKind) => records.find((r) => r.kind === kind);
+const isBefore = (a: ServiceRecordBody, b: ServiceRecordBody) => compareDates(a.occurredOn, b.occurredOn) < 0;
+
+/** A record of the stream that must not be dated before `anchor` (the opening, the formation, the archive, the registration), if any is. */
+function earlierThan(records: readonly ServiceRecordBody[], kinds: readonly ServiceKind[], anchor: ServiceRecordBody): ServiceRecordBody | undefined {
+  return records.find((r) => kinds.includes(r.kind) && isBefore(r, anchor));
 }
 
-function once(state: ServiceStreamState, kind: ServiceKind, code: string, message: string): void {
-  if (live(state, kind) > 0) throw invariant(code, message);
-}
+/** In a keyed stream, the records that need another one first (sessions need the opening …). */
+const DEPENDENTS: Partial<Record<ServiceKind, readonly ServiceKind[]>> = {
+  case_opened: ['case_session', 'case_closed'],
+  group_formed: ['group_session'],
+  household_archived: ['household_reassessed'],
+  volunteer_registered: ['volunteer_core'],
+};
 
-/** Rules that need the stream's history. */
-function checkHistory(body: ServiceRecordBody, state: ServiceStreamState): void {
+/**
+ * The rules of a keyed stream for one record among the others that count: a record new to the
+ * stream, or one a correction replaces or restores (then `isNew` is false: a session moved or
+ * restored in a closed case may stand if it is dated on or before the closing). Dates are checked
+ * both ways, so a replacement cannot put an opening after its sessions either.
+ */
+function checkInStream(body: ServiceRecordBody, others: readonly ServiceRecordBody[], isNew: boolean): void {
+  const dependents = DEPENDENTS[body.kind] ?? [];
+  const once = (code: string, message: string) => {
+    if (find(others, body.kind)) throw invariant(code, message);
+  };
+  const noneBefore = (code: string, what: string) => {
+    const early = earlierThan(others, dependents, body);
+    if (early) throw invariant(code, `${what} has a ${early.kind} on ${early.occurredOn}, before ${body.occurredOn}`);
+  };
+  /** The record this one needs, dated on or before it. */
+  const anchored = (kind: ServiceKind, missing: () => never, code: string, what: string): void => {
+    const anchor = find(others, kind) ?? missing();
+    if (isBefore(body, anchor)) throw invariant(code, `${what} on ${anchor.occurredOn}; nothing of it happens on ${body.occurredOn}`);
+  };
   switch (body.kind) {
     case 'case_opened':
-      return once(state, 'case_opened', 'case_already_opened', `case "${body.case}" is already opened`);
+      once('case_already_opened', `case "${body.case}" is already opened`);
+      return noneBefore('before_case_opening', `case "${body.case}"`);
     case 'case_session':
-    case 'case_closed':
-      return requireOpenCase(state, body);
-    case 'group_formed':
-      return once(state, 'group_formed', 'group_already_formed', `group "${body.group}" is already formed`);
-    case 'group_session': {
-      const formedOn = effectiveDateOf(state, 'group_formed');
-      if (formedOn === undefined) throw invariant('group_not_formed', `group "${body.group}" has not been formed: its sessions need a formed group (小组)`);
-      if (compareDates(body.occurredOn, formedOn) < 0) {
-        throw invariant('before_group_formed', `group "${body.group}" was formed on ${formedOn}; no session on ${body.occurredOn}`);
+    case 'case_closed': {
+      const notOpen = (why: string): never => {
+        throw invariant('case_not_open', `case "${body.case}" ${why}: sessions and closing need an open case`);
+      };
+      anchored('case_opened', () => notOpen('has not been opened (接案)'), 'before_case_opening', `case "${body.case}" was opened`);
+      const closed = find(others, 'case_closed');
+      if (closed && (isNew || body.kind === 'case_closed' || isBefore(closed, body))) notOpen(`was closed (结案) on ${closed.occurredOn}`);
+      if (body.kind === 'case_closed') {
+        const later = others.find((r) => r.kind === 'case_session' && isBefore(body, r));
+        if (later) throw invariant('session_after_closing', `case "${body.case}" has a session on ${later.occurredOn}, after a closing on ${body.occurredOn}`);
       }
       return;
     }
-    case 'volunteer_registered':
-      return once(state, 'volunteer_registered', 'volunteer_already_registered', `volunteer "${body.volunteer}" is already registered: a volunteer is registered once`);
-    case 'volunteer_team_formed':
-      return once(state, 'volunteer_team_formed', 'team_already_formed', `volunteer team "${body.team}" is already formed`);
-    case 'household_archived':
-      return once(
-        state,
-        'household_archived',
-        'household_already_archived',
-        `household "${body.household}" is already archived (一户一档): a changed risk level is a household_reassessed record`,
+    case 'group_formed':
+      once('group_already_formed', `group "${body.group}" is already formed`);
+      return noneBefore('before_group_formed', `group "${body.group}"`);
+    case 'group_session':
+      anchored(
+        'group_formed',
+        () => {
+          throw invariant('group_not_formed', `group "${body.group}" has not been formed: its sessions need a formed group (小组)`);
+        },
+        'before_group_formed',
+        `group "${body.group}" was formed`,
       );
-    case 'household_reassessed':
-      if (live(state, 'household_archived') === 0) {
-        throw invariant('household_not_archived', `household "${body.household}" has no archive (建档) to re-assess`);
-      }
       return;
+    case 'household_archived':
+      once('household_already_archived', `household "${body.household}" is already archived (一户一档): a changed risk level is a household_reassessed record`);
+      return noneBefore('before_household_archived', `household "${body.household}"`);
+    case 'household_reassessed':
+      anchored(
+        'household_archived',
+        () => {
+          throw invariant('household_not_archived', `household "${body.household}" has no archive (建档) to re-assess`);
+        },
+        'before_household_archived',
+        `household "${body.household}" was archived`,
+      );
+      return;
+    case 'volunteer_registered':
+      once('volunteer_already_registered', `volunteer "${body.volunteer}" is already registered: a volunteer is registered once`);
+      return noneBefore('before_volunteer_registered', `volunteer "${body.volunteer}"`);
+    case 'volunteer_core':
+      anchored(
+        'volunteer_registered',
+        () => {
+          throw invariant('volunteer_not_registered', `volunteer "${body.volunteer}" is not registered: only a registered volunteer becomes core (骨干)`);
+        },
+        'before_volunteer_registered',
+        `volunteer "${body.volunteer}" was registered`,
+      );
+      return once('volunteer_already_core', `volunteer "${body.volunteer}" is already core (骨干): a volunteer counts once`);
+    case 'volunteer_team_formed':
+      return once('team_already_formed', `volunteer team "${body.team}" is already formed`);
     default:
       return;
+  }
+}
+
+/** A record voided from a keyed stream may not leave records that need it (sessions without their case's opening …). */
+function checkRemoval(removed: ServiceRecordBody, others: readonly ServiceRecordBody[]): void {
+  const dependents = DEPENDENTS[removed.kind];
+  if (!dependents || find(others, removed.kind)) return;
+  const left = others.filter((r) => dependents.includes(r.kind));
+  if (left.length > 0) {
+    throw invariant(
+      'record_has_dependents',
+      `voiding this ${removed.kind} would leave ${left.length} record(s) (${[...new Set(left.map((r) => r.kind))].join(', ')}) that need it: void those first`,
+    );
   }
 }
 
@@ -217,7 +274,7 @@ export function decideService(record: ServiceRecord, places: Places, state: Serv
   const stream = serviceStreamOf(body);
   const station = checkServicePlace(places, body);
   checkContent(body);
-  checkHistory(body, state);
+  if (stream.type !== SHARED_STREAM_TYPE) checkInStream(body, effectiveRecords(state), true);
   return {
     stream,
     expectedVersion: stream.type === SHARED_STREAM_TYPE ? 'any' : state.version,
@@ -275,6 +332,12 @@ export function decideCorrection(record: CorrectionRecord, places: Places, strea
     checkServicePlace(places, replacement);
     checkContent(replacement);
     after = replacement;
+  }
+  // What the correction leaves in force must keep the stream's rules, as a new record would.
+  if (KEYED[entry.original.kind]) {
+    const others = effectiveRecords(state, base);
+    if (after) checkInStream(after, others, false);
+    else if (entry.effective) checkRemoval(entry.effective, others);
   }
   const station = places.stations.get(entry.original.station);
   return {
