@@ -11,7 +11,8 @@ describe('a mid-term cycle of a small station under the 2019 scheme', () => {
   const env = evaluationOn(() => [
     recorded('DistrictRegistered', { recordId: 'd', code: '440111', name: '白云区' }),
     recorded('StationRegistered', { recordId: 's', code: 'T1', name: '测试街社工服务站', district: '440111', street: '测试街', operator: '测试社工中心', areas: [{ code: 'A1', name: '一片区', communities: [{ code: 'C1', name: '一社区' }] }] }),
-    recorded('ContractSigned', { recordId: 'k', code: 'K-T1', station: 'T1', periodStart: '2025-01-01', periodEnd: '2025-12-31', budgetYuan: '1200000.00', targets: { phone_contacts: 10, home_visits: 4 } }),
+    // A fractional count target (stored before targets were checked when recorded) is left out, not fatal.
+    recorded('ContractSigned', { recordId: 'k', code: 'K-T1', station: 'T1', periodStart: '2025-01-01', periodEnd: '2025-12-31', budgetYuan: '1200000.00', targets: { phone_contacts: 10, home_visits: 4, volunteers_registered: '30.5' } }),
     // 8 effective phone contacts before the cut-off, one ineffective (an SMS), one after the cut-off
     ...Array.from({ length: 8 }, (_, i) => service('PhoneContactRecorded', `p${i}`, '2025-03-01', { effective: true })),
     service('PhoneContactRecorded', 'p-sms', '2025-03-02', { effective: false }),

@@ -196,4 +196,21 @@ describe('indicator API over projected events', () => {
     expect(Number(firstId)).toBeGreaterThan(Number(lastId));
     expect((await get(`/api/v1/indicators?scope=district:440111&${period}`)).body).toEqual(before.body);
   });
+
+  it('shows no target for a stored target that does not fit its indicator\'s unit, and answers the rest', async () => {
+    // Stored before targets were checked when recorded: a fractional count, a number beyond safe integers.
+    await store.append(append('setup-sx', [
+      event('DistrictRegistered', { recordId: 'd-440106', code: '440106', name: '天河区' }),
+      stationRegistered('SX', '440106', [area('X1', ['CX'])]),
+      contractSigned('K9', 'SX', '2024-05-24', '2025-05-23', { phone_contacts: '3000.5', home_visits: '40.00', volunteers_registered: 1e21 }),
+    ]));
+    await catchUp();
+
+    const { status, body } = await get(`/api/v1/indicators?scope=station:SX&${period}`);
+
+    expect(status).toBe(200);
+    expect(row(body, 'phone_contacts')).toMatchObject({ target: null, rate: null });
+    expect(row(body, 'home_visits')).toMatchObject({ target: 40 });
+    expect(row(body, 'volunteers_registered')).toMatchObject({ target: null });
+  });
 });

@@ -1,4 +1,4 @@
-import { amountOf, isMoney, STANDARD_INDICATORS, validateDefinition } from './definitions.js';
+import { amountOf, isMoney, STANDARD_INDICATORS, targetInUnit, validateDefinition } from './definitions.js';
 
 describe('indicator catalog', () => {
   it('defaults to the 23 standard codes of RECORDS.md, money only for 资源链接', () => {
@@ -38,5 +38,17 @@ describe('indicator catalog', () => {
     const body = { kind: 'outreach' as const, station: 'S', community: 'c', occurredOn: '2024-01-01', worker: 'w', reached: 2.5 };
     expect(() => amountOf(def, body)).toThrow(expect.objectContaining({ code: 'indicator_field_not_integer' }));
     expect(amountOf(def, { ...body, reached: 7 })).toBe(7n);
+  });
+
+  it('reads a stored target in the unit of account: fen for money, whole counts only, nothing for a misfit', () => {
+    const count = STANDARD_INDICATORS.find((d) => d.code === 'phone_contacts')!;
+    const money = STANDARD_INDICATORS.find((d) => d.code === 'resources_linked_yuan')!;
+    expect(targetInUnit(count, '3000')).toBe(3000n);
+    expect(targetInUnit(count, '3000.00')).toBe(3000n);
+    expect(targetInUnit(count, '3000.5')).toBeUndefined();
+    expect(targetInUnit(count, '1e+21')).toBeUndefined();
+    expect(targetInUnit(money, '60000')).toBe(6000000n);
+    expect(targetInUnit(money, '100.05')).toBe(10005n);
+    expect(targetInUnit(money, '-1')).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@
  * published fields (RECORDS.md names) and a measure. Nothing here knows a particular code: the
  * standard codes are only the defaults a fresh catalog starts with.
  */
-import { invalid, yuanToFen } from '@app/kernel';
+import { invalid, isYuanString, yuanToFen } from '@app/kernel';
 import { isServiceKind, SERVICE_KINDS, type ServiceKind, type ServiceRecordBody } from '@app/recording';
 
 export type FilterValue = string | number | boolean;
@@ -67,6 +67,19 @@ export const STANDARD_INDICATORS: readonly IndicatorDefinition[] = [
 
 export const isMoney = (definition: Pick<IndicatorDefinition, 'measure'>): boolean =>
   definition.measure.type === 'sum' && definition.measure.money === true;
+
+/**
+ * A stored target (协议指标量, as text) in the definition's unit of account: fen for money, the whole
+ * number for counts ("3000" or "3000.00"). Undefined for a target that does not fit the unit (a
+ * count of "3000.5", a money target of "1e+21"): the indicator then shows no target and no rate,
+ * rather than a failed query. Targets are checked when recorded; this guards those stored before.
+ */
+export function targetInUnit(definition: Pick<IndicatorDefinition, 'measure'>, target: string): bigint | undefined {
+  if (!isYuanString(target)) return undefined;
+  const fen = yuanToFen(target);
+  if (isMoney(definition)) return fen;
+  return fen % 100n === 0n ? fen / 100n : undefined;
+}
 
 /** Whether a record is counted by the definition at all. */
 export function matches(definition: IndicatorDefinition, record: ServiceRecordBody): boolean {

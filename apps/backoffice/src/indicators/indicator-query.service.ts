@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import { invalid, notFound, parseLocalDate, yuanToFen, type LocalDate } from '@app/kernel';
+import { invalid, notFound, parseLocalDate, type LocalDate } from '@app/kernel';
 import {
   areaSegments,
   completionRate,
@@ -11,6 +11,7 @@ import {
   parseScope,
   presentAmount,
   splitMonths,
+  targetInUnit,
   type Scope,
   type Segment,
 } from '@app/indicators';
@@ -262,11 +263,11 @@ export class IndicatorQueryService {
         ORDER BY t.contract, t.code, t.position DESC`,
       [resolved.stations, from, to, asOf ?? null],
     );
-    const money = new Map(definitions.map((d) => [d.definition.code, isMoney(d.definition)]));
+    const byCode = new Map(definitions.map((d) => [d.definition.code, d.definition]));
     for (const { code, target } of rows) {
-      if (!money.has(code)) continue;
-      const value = money.get(code) ? yuanToFen(target, `target ${code}`) : BigInt(target);
-      targets.set(code, (targets.get(code) ?? 0n) + value);
+      const definition = byCode.get(code);
+      const value = definition && targetInUnit(definition, target);
+      if (value !== undefined) targets.set(code, (targets.get(code) ?? 0n) + value);
     }
     return targets;
   }

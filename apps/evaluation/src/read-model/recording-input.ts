@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import type { FeedEvent, FeedHandler } from '@app/messaging';
-import { yuanToFen } from '@app/kernel';
-import { DistinctState, PROJECTED_EVENT_TYPES, STANDARD_INDICATORS, effectOf, isMoney, projectEvent, type IndicatorChange, type IndicatorDefinition } from '@app/indicators';
+import { DistinctState, PROJECTED_EVENT_TYPES, STANDARD_INDICATORS, effectOf, projectEvent, targetInUnit, type IndicatorChange, type IndicatorDefinition } from '@app/indicators';
 import type {
   ContractSigned,
   ContractTargetsAmended,
@@ -26,13 +25,21 @@ export const EVALUATION_INDICATORS: IndicatorDefinition[] = STANDARD_INDICATORS.
 function isArchiveOncePerStation(d: IndicatorDefinition): boolean {
   return d.kind === 'household_archived' && d.measure.type === 'distinct' && d.measure.field === 'household' && Object.keys(d.filter).length === 0;
 }
-const MONEY = new Set(EVALUATION_INDICATORS.filter(isMoney).map((d) => d.code));
+const EVALUATED = new Map(EVALUATION_INDICATORS.map((d) => [d.code, d]));
 
 const SETUP_TYPES = ['DistrictRegistered', 'StationRegistered', 'StationAreasRedrawn', 'ContractSigned', 'ContractTargetsAmended'];
 
-/** Targets in the indicator's unit of account: money in fen, like the changes. */
-const targetValue = (code: string, target: number | string): string =>
-  MONEY.has(code) ? yuanToFen(String(target), `target ${code}`).toString() : String(target);
+/**
+ * The targets the evaluation reads, in the indicator's unit of account (money in fen, like the
+ * changes); a target of another indicator, or one that does not fit its unit, is not kept.
+ */
+function targetsInUnit(targets: Record<string, number | string>): [string, string][] {
+  return Object.entries(targets).flatMap(([code, target]) => {
+    const definition = EVALUATED.get(code);
+    const value = definition && targetInUnit(definition, String(target));
+    return value === undefined ? [] : [[code, value.toString()] as [string, string]];
+  });
+}
 
 /**
  * The recording events as the analytics feed delivers them (Kafka, or the PostgreSQL log on the
@@ -136,11 +143,11 @@ async function applySetup(event: FeedEvent, tx: pg.PoolClient): Promise<boolean>
 }
 
 async function insertTargets(tx: pg.PoolClient, contract: string, targets: Record<string, number | string>, position: number): Promise<void> {
-  const entries = Object.entries(targets);
+  const entries = targetsInUnit(targets);
   if (entries.length === 0) return;
   await tx.query(
     `INSERT INTO evaluation.contract_targets (contract, code, position, target)
      SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::numeric[]) ON CONFLICT DO NOTHING`,
-    [contract, entries.map(([code]) => code), entries.map(() => position), entries.map(([code, target]) => targetValue(code, target))],
+    [contract, entries.map(([code]) => code), entries.map(() => position), entries.map(([, value]) => value)],
   );
 }
