@@ -39,6 +39,21 @@ describe('RecordingService.recordBatch', () => {
   });
   afterAll(async () => db.drop());
 
+  it('checks the next record against the places just appended, not against a copy up to a second old', async () => {
+    const contract = (id: string) =>
+      ({ id, kind: 'contract', code: id, station: 'S1', periodStart: '2026-01-01', periodEnd: '2026-12-31', budgetYuan: '10.00', targets: {} }) as AnyRecord;
+    // The directory is read (and so cached) first, as a busy process would have it.
+    expect(statuses(await service.recordBatch([at('fresh-0', 'phone_contact', { effective: true })], ctx))).toEqual(['accepted']);
+
+    expect(statuses(await service.recordBatch([contract('K-2026a')], ctx))).toEqual(['accepted']);
+    expect(statuses(await service.recordBatch([contract('K-2026b')], ctx))).toEqual(['rejected:contract_periods_overlap']);
+
+    const redrawn = { ...setup()[1]!, id: 'redraw-2026', effectiveFrom: '2026-01-01', areas: [{ code: 'A', name: 'a', communities: [{ code: 'C2', name: 'c2' }] }] } as AnyRecord;
+    expect(statuses(await service.recordBatch([redrawn], ctx))).toEqual(['accepted']);
+    const inC1 = at('fresh-1', 'phone_contact', { occurredOn: '2026-02-01', effective: true });
+    expect(statuses(await service.recordBatch([inC1], ctx))).toEqual(['rejected:community_not_in_station']);
+  });
+
   it('lets a record see the effects of earlier ones in the same batch, with consecutive positions', async () => {
     const outcomes = await service.recordBatch(
       [

@@ -17,6 +17,7 @@ export class LogFollower<S> {
   private state: S;
   private position = 0;
   private loadedAt = Number.NEGATIVE_INFINITY;
+  private invalidatedAt = Number.NEGATIVE_INFINITY;
   private loading?: Promise<void>;
   private readonly sql: string;
 
@@ -35,12 +36,23 @@ export class LogFollower<S> {
       AND position > $1 ORDER BY position`;
   }
 
+  /**
+   * The state, loaded again when older than the maximum age, than the last `invalidate()`, or (with
+   * `refresh`) than this call. A load under way counts only if it began late enough.
+   */
   async current(options: { refresh?: boolean } = {}): Promise<S> {
-    if (options.refresh || performance.now() - this.loadedAt > this.maxAgeMs) {
+    const asked = performance.now();
+    const due = options.refresh ? asked : Math.max(this.invalidatedAt, asked - this.maxAgeMs);
+    while (this.loadedAt < due) {
       this.loading ??= this.load().finally(() => (this.loading = undefined));
       await this.loading;
     }
     return this.state;
+  }
+
+  /** Makes the next read load: a caller has just committed followed events, which its next reads must see. */
+  invalidate(): void {
+    this.invalidatedAt = performance.now();
   }
 
   /**

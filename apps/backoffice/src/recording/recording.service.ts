@@ -166,6 +166,8 @@ export class RecordingService {
     for (let attempt = 1; ; attempt++) {
       try {
         const outcomes = await chunk.append(this.store);
+        // Committed unless in a caller's transaction, whose own reads see its places anyway.
+        if (chunk.appendsPlaces && !tx) this.directory.invalidate();
         return { outcomes, asDecided: chunk === decided && chunk.stood };
       } catch (error) {
         if (error instanceof AlreadyStored) {
@@ -323,6 +325,11 @@ class ChunkDecision {
    * stored records corrections look up, and this chunk's own ids (a repeat is known only once they
    * are stored) are read from the database.
    */
+  /** Whether the chunk holds setup records (places, contracts) it decided to append. */
+  get appendsPlaces(): boolean {
+    return this.localSetup.length > 0;
+  }
+
   canPrecede(records: readonly AnyRecord[], identities: RecordIdentities): boolean {
     if (this.localSetup.length > 0 || this.hasCorrections || records.some((r) => r.kind === 'correction')) return false;
     const ids = new Set(this.identities.eventIds);
