@@ -30,8 +30,13 @@ describe('money in fen', () => {
     ['1e5', 'money_format'],
     ['01.00', 'money_format'],
     ['', 'money_format'],
+    ['10000000000.00', 'money_format'],
   ])('refuses %p with code %s', (value, code) => {
     expect(() => yuanToFen(value)).toThrow(DomainError);
     expect(() => yuanToFen(value)).toThrow(expect.objectContaining({ code, kind: 'invalid' }));
+  });
+
+  it('takes amounts up to 9,999,999,999.99 yuan', () => {
+    expect(yuanToFen('9999999999.99')).toBe(999999999999n);
   });
 });

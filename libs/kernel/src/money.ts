@@ -1,7 +1,11 @@
 import { invalid } from './errors.js';
 
-/** Money travels as a decimal string of yuan with at most two decimals, and is held as integer fen. */
-const YUAN = /^(0|[1-9]\d{0,14})(\.\d{1,2})?$/;
+/**
+ * Money travels as a decimal string of yuan with at most two decimals, and is held as integer fen.
+ * At most ten digits of yuan (under 10 billion, budgets here are millions): totals are summed in
+ * int8 fen, which millions of maximal amounts still do not overflow.
+ */
+const YUAN = /^(0|[1-9]\d{0,9})(\.\d{1,2})?$/;
 
 export type Fen = bigint;
 
