@@ -379,7 +379,8 @@ class ChunkDecision {
   private refusal(record: AnyRecord, error: DomainError): DomainError {
     const target = record.kind === 'correction' ? this.stored.get(recordEventId(record.corrects)) : undefined;
     const place = record.kind === 'correction' ? { station: target?.station ?? undefined, district: target?.district ?? undefined } : (record as RecordTarget);
-    if (!(place.station || place.district)) return error;
+    // A correction is placed by its record's station: a setup record (a district) has none, and its rule's answer stands.
+    if (!(place.station || (record.kind !== 'correction' && place.district))) return error;
     return this.denial(record, place) ?? error;
   }
 
