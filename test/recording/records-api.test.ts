@@ -278,6 +278,113 @@ describe('recording REST API (POST /api/v1/records/{kind})', () => {
       expect(response.status).toBe(400);
       expect(reasonOf(response.body)).toMatch(/areas\.0\.communities\.0\.code must be a string/);
     });
+
+    const station = (id: string, fields: Record<string, unknown> = {}) => ({ ...SETUP[1], kind: undefined, id, code: id, ...fields });
+    const contract = (id: string, targets: Record<string, unknown>) => ({ ...SETUP[2], kind: undefined, id, code: id, periodStart: '2030-01-01', periodEnd: '2030-12-31', targets });
+    const unsafe = 'must not contain NUL or unpaired surrogate characters';
+
+    it.each([
+      ['NUL in a top-level text', 'phone_contact', at('nul-1', { effective: true, worker: 'li\u0000' }), `worker ${unsafe}`],
+      ['an unpaired surrogate in a top-level text', 'phone_contact', at('nul-2', { effective: true, worker: 'li\uD800' }), `worker ${unsafe}`],
+      ['NUL in personal data', 'household_archived', at('nul-3', { household: 'h-n', persons: 1, category: 'c', riskLevel: 1, contact: { name: '\u0000' } }), `contact.name ${unsafe}`],
+      ['an unpaired surrogate in a community', 'station', station('NUL4', { areas: [{ code: 'A', name: 'a', communities: [{ code: 'C', name: '\uDC00' }] }] }), `areas.0.communities.0.name ${unsafe}`],
+      ['NUL in a replacement', 'correction', { id: 'nul-5', corrects: 'pc-1', action: 'replace', reason: 'r', replacement: { ...at('x', { effective: true, worker: '\u0000' }), id: undefined, kind: 'phone_contact' } }, `replacement.worker ${unsafe}`],
+      ['NUL in a target code', 'contract', contract('NUL6', { 'calls\u0000': 1 }), 'targets: "calls\\u0000" is not an indicator code'],
+    ])('refuses %s, naming the field, and stores nothing', async (_name, kind, body, reason) => {
+      const response = await post(kind, body);
+      expect(response).toMatchObject({ status: 400, body: { code: 'invalid_record' } });
+      expect(reasonOf(response.body)).toContain(reason);
+      expect(await eventOf(String(body.id))).toEqual([]);
+    });
+
+    it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__'])('refuses a key named %s at any level', async (key) => {
+      const top = await post('phone_contact', { ...at('proto-1', { effective: true }), [key]: 'x' });
+      expect(top).toMatchObject({ status: 400, body: { code: 'invalid_record' } });
+      expect(reasonOf(top.body)).toBe(`${key}: property ${key} should not exist`);
+      const nested = await post('household_archived', at('proto-2', { household: 'h-p', persons: 1, category: 'c', riskLevel: 1, contact: { name: 'n', [key]: 'x' } }));
+      expect(reasonOf(nested.body)).toBe(`contact.${key}: property ${key} should not exist`);
+      const inArea = await post('station', station('PROTO3', { areas: [{ code: 'A', name: 'a', [key]: 1, communities: [{ code: 'C', name: 'c' }] }] }));
+      expect(reasonOf(inArea.body)).toBe(`areas.0.${key}: property ${key} should not exist`);
+      expect([...(await eventOf('proto-1')), ...(await eventOf('proto-2')), ...(await eventOf('PROTO3'))]).toEqual([]);
+    });
+
+    it('refuses "constructor" as a target code, and keeps the standard codes', async () => {
+      const response = await post('contract', contract('PROTO-K', { constructor: 5 }));
+      expect(response).toMatchObject({ status: 400, body: { code: 'invalid_record' } });
+      expect(reasonOf(response.body)).toMatch(/^targets: "constructor" is not an indicator code \(lower_snake_case.*not a name of Object\.prototype/);
+      const standard = await post('contract_amended', { id: 'std-codes', contract: '440111-2024-0001', reason: 'r', targets: { phone_contacts: 3000, outreach: 5, groups: 2, resources_linked_yuan: '1.50' } });
+      expect(standard.status).toBe(201);
+    });
+
+    it.each([
+      ['beyond the largest exact integer', 9007199254740993],
+      ['written with an exponent', 1e21],
+      ['just above the bound', 1_000_001],
+    ])('refuses a count %s', async (_name, attendance) => {
+      for (const [kind, body, field] of [
+        ['group_session', at('big-1', { group: 'g-1', attendance }), 'attendance'],
+        ['activity', at('big-2', { size: 'small', title: 't', attendance: 1, partners: attendance }), 'partners'],
+        ['household_archived', at('big-3', { household: 'h-big', persons: attendance, category: 'c', riskLevel: 1 }), 'persons'],
+        ['outreach', at('big-4', { reached: attendance }), 'reached'],
+      ] as const) {
+        const response = await post(kind, body);
+        expect(response).toMatchObject({ status: 400, body: { code: 'invalid_record' } });
+        expect(reasonOf(response.body)).toBe(`${field} must not be greater than 1000000`);
+      }
+    });
+
+    it.each([
+      ['effectiveFrom on a station', 'station', station('NULL1', { effectiveFrom: null }), 'effectiveFrom'],
+      ['household', 'phone_contact', at('null-2', { effective: true, household: null }), 'household'],
+      ['attendance', 'regular_service', at('null-3', { attendance: null }), 'attendance'],
+      ['partners', 'activity', at('null-4', { size: 'small', title: 't', attendance: 1, partners: null }), 'partners'],
+      ['contact', 'household_archived', at('null-5', { household: 'h-null', persons: 1, category: 'c', riskLevel: 1, contact: null }), 'contact'],
+      ['replacement', 'correction', { id: 'null-6', corrects: 'pc-1', action: 'void', reason: 'r', replacement: null }, 'replacement'],
+    ])('refuses null for %s: it is to be left out', async (_name, kind, body, field) => {
+      const response = await post(kind, body);
+      expect(response).toMatchObject({ status: 400, body: { code: 'invalid_record' } });
+      expect(reasonOf(response.body)).toBe(`${field} must not be null (leave it out instead)`);
+    });
+
+    it.each([
+      ['worker', 'phone_contact', at('blank-1', { effective: true, worker: '   ' })],
+      ['title', 'group_formed', at('blank-2', { group: 'g-b', title: '\u3000' })],
+      ['source', 'resource_linked', at('blank-3', { amountYuan: '1.00', resourceType: 'money', source: ' ' })],
+      ['reason', 'correction', { id: 'blank-4', corrects: 'pc-1', action: 'void', reason: '\t' }],
+      ['street', 'station', station('BLANK5', { street: '  ' })],
+      ['station', 'phone_contact', at('blank-6', { effective: true, station: ' ' })],
+    ])('refuses a blank %s', async (field, kind, body) => {
+      const response = await post(kind, body);
+      expect(response).toMatchObject({ status: 400, body: { code: 'invalid_record' } });
+      expect(reasonOf(response.body)).toBe(`${field} must not be blank`);
+    });
+
+    it.each([
+      ['case', 'case_opened', at('slash-1', { case: 'x/c', household: 'h-1', consentOn: '2024-09-01' })],
+      ['household', 'household_reassessed', at('slash-2', { household: 'h/1', riskLevel: 2 })],
+      ['group', 'group_formed', at('slash-3', { group: 'g\u0001', title: 't' })],
+      ['volunteer', 'volunteer_registered', at('slash-4', { volunteer: 'v/1' })],
+      ['team', 'volunteer_team_formed', at('slash-5', { team: 't\u007f' })],
+      ['community', 'phone_contact', at('slash-6', { effective: true, community: 'SLQ/x' })],
+      ['code', 'station', station('P/x')],
+      ['areas.0.communities.0.code', 'station', station('SLASH8', { areas: [{ code: 'A', name: 'a', communities: [{ code: 'C/1', name: 'c' }] }] })],
+      ['code', 'contract', contract('K/1', {})],
+    ])('refuses "/" or a control character in %s', async (field, kind, body) => {
+      const response = await post(kind, body);
+      expect(response).toMatchObject({ status: 400, body: { code: 'invalid_record' } });
+      expect(reasonOf(response.body)).toBe(`${field} must not contain "/" or control characters`);
+    });
+
+    it.each([
+      ['a fraction for a count indicator', { phone_contacts: '3000.5' }, 'targets.phone_contacts counts: its target must be a whole number from 0 to 1000000000'],
+      ['a number for a money indicator', { resources_linked_yuan: 60000 }, 'targets.resources_linked_yuan counts money: its target must be a decimal string'],
+      ['an unsafe integer', { district_calls: 9007199254740993 }, 'targets.district_calls must be a whole number from 0 to 1000000000, or money'],
+      ['a target above the bound', { phone_contacts: 1_000_000_001 }, 'targets.phone_contacts counts: its target must be a whole number from 0 to 1000000000'],
+    ])('refuses a contract target as %s', async (_name, targets, reason) => {
+      const response = await post('contract', contract('TGT', targets));
+      expect(response).toMatchObject({ status: 400, body: { code: 'invalid_record' } });
+      expect(reasonOf(response.body)).toContain(reason);
+    });
   });
 
   describe('corrections', () => {
@@ -330,6 +437,8 @@ describe('recording REST API (POST /api/v1/records/{kind})', () => {
       expect((await post('correction', { id: 'c-1', corrects: 'pc-1', action: 'void' })).status).toBe(400);
       expect((await post('correction', { id: 'c-2', corrects: 'nothing', action: 'void', reason: 'r' })).body.code).toBe('unknown_record');
       expect((await post('correction', { id: 'c-3', corrects: 'setup-station', action: 'void', reason: 'r' })).body.code).toBe('not_a_service_record');
+      // A district record has no station to place the correction by: the rule is said, not "target unknown".
+      expect((await post('correction', { id: 'c-3d', corrects: 'setup-district', action: 'void', reason: 'r' })).body.code).toBe('not_a_service_record');
       const replacement = { kind: 'home_visit', ...at('x', { entered: true }) };
       delete (replacement as { id?: string }).id;
       const kindChange = await post('correction', { id: 'c-4', corrects: 'pc-1', action: 'replace', replacement, reason: 'r' });

@@ -37,4 +37,32 @@ describe('ndjsonLines', () => {
     expect(spread.map((l) => typeof l)).toEqual(['symbol', 'string']);
     expect(spread[1]).toBe('next');
   });
+
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  const described = (lines: unknown[]) => lines.map((l) => (typeof l === 'symbol' ? l.description : l));
+
+  it('drops a byte order mark opening the stream, in one chunk or cut anywhere, and keeps one anywhere else', async () => {
+    const bytes = Buffer.concat([bom, Buffer.from('{"a":1}\n\uFEFF{"b":2}\n')]);
+    for (const offsets of [[], [1], [2], [3], [1, 2, 5]]) {
+      expect(await collect(cut(bytes, offsets))).toEqual(['{"a":1}', '\uFEFF{"b":2}']);
+    }
+    expect(await collect([Buffer.concat([bom, Buffer.from('x')])])).toEqual(['x']);
+  });
+
+  it('marks each line that is not UTF-8 and keeps the lines around it, in their places', async () => {
+    const bytes = Buffer.concat([Buffer.from('one\n社工\n'), Buffer.from([0x61, 0xff, 0x62]), Buffer.from('\nfour\n'), Buffer.from([0xe7, 0xa4]), Buffer.from('\nsix')]);
+    const expected = ['one', '社工', 'line not UTF-8', 'four', 'line not UTF-8', 'six'];
+    expect(described(await collect([bytes]))).toEqual(expected);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(), { maxLength: 8 }), async (offsets) => {
+        expect(described(await collect(cut(bytes, offsets)))).toEqual(expected);
+      }),
+    );
+  });
+
+  it('marks a line that is not UTF-8 when it spans chunks, and a last line without a newline', async () => {
+    const spanning = [Buffer.from('ok\nbad'), Buffer.from([0xc3]), Buffer.from([0x28]), Buffer.from('end\nnext\n')];
+    expect(described(await collect(spanning))).toEqual(['ok', 'line not UTF-8', 'next']);
+    expect(described(await collect([Buffer.from('ok\n'), Buffer.from([0xed, 0xa0, 0x80])]))).toEqual(['ok', 'line not UTF-8']);
+  });
 });

@@ -4,25 +4,24 @@
  * and the NDJSON import through `validateRecord`. Domain rules live in the deciders.
  */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
   IsArray,
   IsBoolean,
   IsIn,
   IsInt,
-  IsNotEmpty,
   IsObject,
-  IsOptional,
   IsString,
   Max,
   MaxLength,
   Min,
   ValidateBy,
+  ValidateIf,
   ValidateNested,
   buildMessage,
   type ValidationOptions,
 } from 'class-validator';
+import { isMoney, STANDARD_INDICATORS } from '@app/indicators';
 import { isLocalDate, isYuanString } from '@app/kernel';
 import type { RecordKind } from '@app/recording';
 
@@ -58,57 +57,125 @@ function IsYuan(options?: ValidationOptions): PropertyDecorator {
 }
 
 const TARGET_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+/** "constructor" is lower_snake_case too: a code named like these would be read through any plain object's prototype. */
+const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+const MAX_TARGET = 1_000_000_000;
+/** Standard code → whether it counts money: its target must then have that form, not merely some target form. */
+const STANDARD_MONEY = new Map(STANDARD_INDICATORS.map((definition) => [definition.code, isMoney(definition)]));
 
-/** 协议指标量: indicator code → whole number, or money as a decimal string. */
+const isWholeTarget = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_TARGET;
+
+function targetFault(code: string, target: unknown): string | undefined {
+  if (!TARGET_CODE.test(code) || PROTOTYPE_NAMES.has(code)) {
+    return `$property: ${JSON.stringify(code)} is not an indicator code (lower_snake_case, at most 64 characters, not a name of Object.prototype such as "constructor")`;
+  }
+  const money = STANDARD_MONEY.get(code);
+  if (money === true) {
+    return isYuanString(target) ? undefined : `$property.${code} counts money: its target must be a decimal string with at most two decimals, e.g. "60000.00" (never a number)`;
+  }
+  if (money === false) return isWholeTarget(target) ? undefined : `$property.${code} counts: its target must be a whole number from 0 to ${MAX_TARGET}`;
+  return isWholeTarget(target) || isYuanString(target)
+    ? undefined
+    : `$property.${code} must be a whole number from 0 to ${MAX_TARGET}, or money as a decimal string with at most two decimals`;
+}
+
+function targetsFault(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return '$property must map indicator codes to targets (an object)';
+  for (const [code, target] of Object.entries(value)) {
+    const fault = targetFault(code, target);
+    if (fault) return fault;
+  }
+  return undefined;
+}
+
+/** 协议指标量: indicator code → whole number, or money as a decimal string; a standard code's target has its indicator's form. */
 function IsTargets(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isTargets',
       validator: {
-        validate: (value) =>
-          typeof value === 'object' &&
-          value !== null &&
-          !Array.isArray(value) &&
-          Object.entries(value).every(
-            ([code, v]) => TARGET_CODE.test(code) && ((Number.isInteger(v) && (v as number) >= 0) || isYuanString(v)),
-          ),
-        defaultMessage: buildMessage(
-          (each) =>
-            `${each}$property must map indicator codes (lower_snake_case) to whole numbers ≥ 0, or money targets to decimal strings`,
-          options,
-        ),
+        validate: (value) => targetsFault(value) === undefined,
+        defaultMessage: (args) => targetsFault(args?.value) ?? '$property must map indicator codes to targets',
       },
     },
     options,
   );
 }
 
-const Code = (description: string) => (target: object, key: string | symbol) => {
+/** A code ends up in a stream id (`case-{station}/{case}`): a "/" in one would make two keys one stream. */
+const CONTROL_OR_SLASH = /[\u0000-\u001f\u007f/]/;
+const NOT_SPACE = /\S/;
+/** ES2023's lib does not declare it; Node 20 has it. */
+const isWellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/** storable: PostgreSQL's json and text refuse U+0000 and a lone surrogate has no UTF-8; text: and not blank; key: and a code in stream ids. */
+type TextRule = 'storable' | 'text' | 'key';
+
+function textFault(value: unknown, rule: TextRule): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
+  if (rule !== 'storable' && !NOT_SPACE.test(value)) return 'must not be blank';
+  if (rule === 'key' && CONTROL_OR_SLASH.test(value)) return 'must not contain "/" or control characters';
+  if (value.includes('\0') || !isWellFormed(value)) return 'must not contain NUL or unpaired surrogate characters';
+  return undefined;
+}
+
+/** One check for all of a text's rules (a record has many texts); the message says which one failed. */
+const IsText = (rule: TextRule): PropertyDecorator =>
+  ValidateBy({
+    name: `isText_${rule}`,
+    validator: {
+      validate: (value) => textFault(value, rule) === undefined,
+      defaultMessage: (args) => `$property ${textFault(args?.value, rule) ?? 'is not valid text'}`,
+    },
+  });
+
+/**
+ * Left out when absent, never null: IsOptional lets null through to be stored or refused later by a
+ * rule that does not say why. Its null check must be the property's first rule (stopAtFirstError):
+ * so it comes last among stacked decorators, which apply bottom-up.
+ */
+const Optional = (): PropertyDecorator => (target: object, key: string | symbol) => {
+  ValidateIf((_object, value) => value !== undefined)(target, key);
+  ValidateBy({
+    name: 'isNotNull',
+    validator: { validate: (value) => value !== null, defaultMessage: () => '$property must not be null (leave it out instead)' },
+  })(target, key);
+};
+
+const Code = (description: string, rule: TextRule = 'text') => (target: object, key: string | symbol) => {
   ApiProperty({ description, maxLength: 100 })(target, key);
   IsString()(target, key);
-  IsNotEmpty()(target, key);
+  IsText(rule)(target, key);
   MaxLength(100)(target, key);
 };
 
-const OptionalCode = (description: string) => (target: object, key: string | symbol) => {
+/** A place or a stream key (station, community, case, household …): no "/" or control characters. */
+const Key = (description: string) => Code(description, 'key');
+
+const OptionalKey = (description: string) => (target: object, key: string | symbol) => {
   ApiPropertyOptional({ description, maxLength: 100 })(target, key);
-  IsOptional()(target, key);
+  Optional()(target, key);
   IsString()(target, key);
-  IsNotEmpty()(target, key);
+  IsText('key')(target, key);
   MaxLength(100)(target, key);
 };
+
+/** Far above any real count, far below where a sum would stop being exact. */
+const MAX_COUNT = 1_000_000;
 
 const Count = (description: string, min = 0) => (target: object, key: string | symbol) => {
-  ApiProperty({ description, minimum: min, type: 'integer' })(target, key);
+  ApiProperty({ description, minimum: min, maximum: MAX_COUNT, type: 'integer' })(target, key);
   IsInt()(target, key);
   Min(min)(target, key);
+  Max(MAX_COUNT)(target, key);
 };
 
 const OptionalCount = (description: string) => (target: object, key: string | symbol) => {
-  ApiPropertyOptional({ description, minimum: 0, type: 'integer' })(target, key);
-  IsOptional()(target, key);
+  ApiPropertyOptional({ description, minimum: 0, maximum: MAX_COUNT, type: 'integer' })(target, key);
+  Optional()(target, key);
   IsInt()(target, key);
   Min(0)(target, key);
+  Max(MAX_COUNT)(target, key);
 };
 
 const RiskLevel = (description: string) => (target: object, key: string | symbol) => {
@@ -131,14 +198,41 @@ const Flag = (description: string) => (target: object, key: string | symbol) => 
 const Text = (description: string, max = 500) => (target: object, key: string | symbol) => {
   ApiProperty({ description, maxLength: max })(target, key);
   IsString()(target, key);
-  IsNotEmpty()(target, key);
+  IsText('text')(target, key);
   MaxLength(max)(target, key);
 };
 
+const OptionalText = (description: string, max: number) => (target: object, key: string | symbol) => {
+  ApiPropertyOptional({ description, maxLength: max })(target, key);
+  Optional()(target, key);
+  IsString()(target, key);
+  IsText('storable')(target, key);
+  MaxLength(max)(target, key);
+};
+
+/** A nested DTO, or an array of them: validateRecord builds and checks nested instances from this. */
+const NESTED = new Map<object, Map<string, () => new () => object>>();
+
+const Nested = (type: () => new () => object, each = false) => (target: object, key: string | symbol) => {
+  ValidateNested({ each })(target, key);
+  const nested = NESTED.get(target) ?? new Map<string, () => new () => object>();
+  nested.set(String(key), type);
+  NESTED.set(target, nested);
+};
+
+/** The DTO class a nested property of `dto` holds, if it is one. */
+export function nestedDto(dto: new () => object, property: string): (new () => object) | undefined {
+  for (let proto: object | null = dto.prototype; proto !== null; proto = Object.getPrototypeOf(proto)) {
+    const type = NESTED.get(proto)?.get(property);
+    if (type) return type();
+  }
+  return undefined;
+}
+
 export class RecordDto {
   /** Named by the import line, or by the REST path (where the body may omit it). */
-  @IsOptional()
   @IsString()
+  @Optional()
   kind?: string;
   @Code('The record\'s own id, chosen by the sender (UUID or any string ≤ 100 chars): sending it again with the same content changes nothing')
   id!: string;
@@ -153,42 +247,40 @@ export class DistrictDto extends RecordDto {
 }
 
 export class CommunityDto {
-  @Code('社区 code') code!: string;
+  @Key('社区 code') code!: string;
   @Text('社区 name, e.g. 松柏岗', 100) name!: string;
 }
 
 export class AreaDto {
-  @Code('片区 code') code!: string;
+  @Key('片区 code') code!: string;
   @Text('片区 name, e.g. 一片区', 100) name!: string;
   @ApiProperty({ type: [CommunityDto], description: 'the communities (社区) of this area' })
   @IsArray()
   @ArrayNotEmpty()
-  @ValidateNested({ each: true })
-  @Type(() => CommunityDto)
+  @Nested(() => CommunityDto, true)
   communities!: CommunityDto[];
 }
 
 export class StationDto extends RecordDto {
-  @Code('社工站 code') code!: string;
+  @Key('社工站 code') code!: string;
   @Text('社工站 name, e.g. 三元里街社工服务站', 200) name!: string;
-  @Code('district code (区)') district!: string;
+  @Key('district code (区)') district!: string;
   @Text('街道 name, e.g. 三元里街', 100) street!: string;
   @Text('承办方 (operator organisation)', 200) operator!: string;
   @ApiProperty({ type: [AreaDto], description: '片区 and their 社区' })
   @IsArray()
   @ArrayNotEmpty()
-  @ValidateNested({ each: true })
-  @Type(() => AreaDto)
+  @Nested(() => AreaDto, true)
   areas!: AreaDto[];
   @ApiPropertyOptional({ format: 'date', description: 'for a registered station: re-draw its areas from this date (new contract year); earlier records keep their places' })
-  @IsOptional()
   @IsLocalDate()
+  @Optional()
   effectiveFrom?: string;
 }
 
 export class ContractDto extends RecordDto {
-  @Code('采购项目编号 (procurement number), e.g. 440106-201808-102130-0013') code!: string;
-  @Code('station code') station!: string;
+  @Key('采购项目编号 (procurement number), e.g. 440106-201808-102130-0013') code!: string;
+  @Key('station code') station!: string;
   @LocalDateField('contract period start (服务期开始)') periodStart!: string;
   @LocalDateField('contract period end (服务期结束)') periodEnd!: string;
   @ApiProperty({ description: 'budget in 元 as a decimal string, e.g. "2400000.00"', example: '2400000.00' })
@@ -200,7 +292,7 @@ export class ContractDto extends RecordDto {
 }
 
 export class ContractAmendedDto extends RecordDto {
-  @Code('采购项目编号 of the contract') contract!: string;
+  @Key('采购项目编号 of the contract') contract!: string;
   @ApiProperty({ description: 'the changed targets (协议指标量)', example: { phone_contacts: 3200 } })
   @IsTargets()
   targets!: Record<string, number | string>;
@@ -209,47 +301,47 @@ export class ContractAmendedDto extends RecordDto {
 
 /** Fields every service record carries. */
 export class ServiceDto extends RecordDto {
-  @Code('社工站 code') station!: string;
-  @Code('社区 code (as drawn on the service date)') community!: string;
+  @Key('社工站 code') station!: string;
+  @Key('社区 code (as drawn on the service date)') community!: string;
   @LocalDateField('the day the service happened') occurredOn!: string;
   @Code('the social worker (社工)') worker!: string;
 }
 
 export class PhoneContactDto extends ServiceDto {
-  @OptionalCode('household served') household?: string;
+  @OptionalKey('household served') household?: string;
   @Flag('电访 effective? a one-way SMS greeting is not an effective contact (false)') effective!: boolean;
 }
 
 export class HomeVisitDto extends ServiceDto {
-  @OptionalCode('household visited') household?: string;
+  @OptionalKey('household visited') household?: string;
   @Flag('入户: did the worker enter the home?') entered!: boolean;
 }
 
 export class ConsultCaseClosedDto extends ServiceDto {
-  @OptionalCode('household served') household?: string;
+  @OptionalKey('household served') household?: string;
 }
 
 export class CaseOpenedDto extends ServiceDto {
-  @Code('专业个案 id (scoped by station)') case!: string;
-  @Code('household served') household!: string;
+  @Key('专业个案 id (scoped by station)') case!: string;
+  @Key('household served') household!: string;
   @LocalDateField('知情同意 (informed consent) date: on or before occurredOn') consentOn!: string;
 }
 
 export class CaseSessionDto extends ServiceDto {
-  @Code('专业个案 id') case!: string;
+  @Key('专业个案 id') case!: string;
 }
 
 export class CaseClosedDto extends ServiceDto {
-  @Code('专业个案 id') case!: string;
+  @Key('专业个案 id') case!: string;
 }
 
 export class GroupFormedDto extends ServiceDto {
-  @Code('小组 id (scoped by station)') group!: string;
+  @Key('小组 id (scoped by station)') group!: string;
   @Text('小组 title', 200) title!: string;
 }
 
 export class GroupSessionDto extends ServiceDto {
-  @Code('小组 id') group!: string;
+  @Key('小组 id') group!: string;
   @Count('attendance (人次)') attendance!: number;
 }
 
@@ -271,15 +363,15 @@ export class OutreachDto extends ServiceDto {
 }
 
 export class VolunteerRegisteredDto extends ServiceDto {
-  @Code('volunteer id (scoped by station)') volunteer!: string;
+  @Key('volunteer id (scoped by station)') volunteer!: string;
 }
 
 export class VolunteerCoreDto extends ServiceDto {
-  @Code('volunteer id') volunteer!: string;
+  @Key('volunteer id') volunteer!: string;
 }
 
 export class VolunteerTeamFormedDto extends ServiceDto {
-  @Code('志愿者队伍 id (scoped by station)') team!: string;
+  @Key('志愿者队伍 id (scoped by station)') team!: string;
 }
 
 export class VolunteerTrainingDto extends ServiceDto {
@@ -299,26 +391,25 @@ export class ResourceLinkedDto extends ServiceDto {
 }
 
 export class ContactDto {
-  @ApiPropertyOptional({ description: 'name (personal data)' }) @IsOptional() @IsString() @MaxLength(100) name?: string;
-  @ApiPropertyOptional({ description: 'id number (personal data)' }) @IsOptional() @IsString() @MaxLength(40) idNumber?: string;
-  @ApiPropertyOptional({ description: 'phone (personal data)' }) @IsOptional() @IsString() @MaxLength(40) phone?: string;
+  @OptionalText('name (personal data)', 100) name?: string;
+  @OptionalText('id number (personal data)', 40) idNumber?: string;
+  @OptionalText('phone (personal data)', 40) phone?: string;
 }
 
 export class HouseholdArchivedDto extends ServiceDto {
-  @Code('household id (scoped by station)') household!: string;
+  @Key('household id (scoped by station)') household!: string;
   @Count('persons in the household archived (建档人数)', 1) persons!: number;
   @Text('困难群众/特殊群体 category, e.g. 低保, 特困, 独居长者', 100) category!: string;
   @RiskLevel('分级评估 risk level 1–5') riskLevel!: number;
   @ApiPropertyOptional({ type: ContactDto, description: 'personal data (protected; never in any feed)' })
-  @IsOptional()
+  @Nested(() => ContactDto)
   @IsObject()
-  @ValidateNested()
-  @Type(() => ContactDto)
+  @Optional()
   contact?: ContactDto;
 }
 
 export class HouseholdReassessedDto extends ServiceDto {
-  @Code('household id') household!: string;
+  @Key('household id') household!: string;
   @RiskLevel('new 分级评估 risk level 1–5') riskLevel!: number;
 }
 
@@ -332,8 +423,8 @@ export class CorrectionDto extends RecordDto {
     additionalProperties: true,
     description: 'for replace: a whole record of the same kind (with its `kind`, without `id`)',
   })
-  @IsOptional()
   @IsObject()
+  @Optional()
   replacement?: Record<string, unknown>;
   @Text('why (required); the actor is recorded with it') reason!: string;
 }

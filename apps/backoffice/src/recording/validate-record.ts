@@ -1,7 +1,6 @@
-import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, type ValidationArguments, type ValidationError } from 'class-validator';
 import { isSetupKind, type AnyRecord, type RecordKind } from '@app/recording';
-import { RECORD_DTOS, type RecordDto } from './record.dto.js';
+import { nestedDto, RECORD_DTOS, type RecordDto } from './record.dto.js';
 
 export type Validated = { ok: true; record: AnyRecord } | { ok: false; reason: string };
 
@@ -38,7 +37,57 @@ function reasonsFor(input: Record<string, unknown>, prefix: string): string[] {
   }
   const dto = RECORD_DTOS[input.kind] as Dto;
   if (passes(dto, input)) return [];
-  return flatten(validateSync(plainToInstance(dto, input), OPTIONS), prefix, input);
+  const undeclared = undeclaredKeys(dto, input, prefix);
+  if (undeclared.length > 0) return undeclared;
+  return flatten(validateSync(instanceOf(dto, input), OPTIONS), prefix, input);
+}
+
+/**
+ * The DTO instance class-validator reads, nested DTOs included. Not class-transformer's plainToInstance:
+ * it takes a plain object's class from its `constructor` key (`{"targets": {"constructor": 1}}` threw)
+ * and sets an own `__proto__` key as the copy's prototype. Only declared keys reach here.
+ */
+function instanceOf(dto: new () => object, input: Record<string, unknown>): object {
+  const instance = new dto() as Record<string, unknown>;
+  for (const key of Object.keys(input)) {
+    const nested = nestedDto(dto, key);
+    const value = input[key];
+    if (nested && isObject(value)) instance[key] = instanceOf(nested, value);
+    else if (nested && Array.isArray(value)) instance[key] = value.map((item: unknown) => (isObject(item) ? instanceOf(nested, item) : item));
+    else instance[key] = value;
+  }
+  return instance;
+}
+
+/**
+ * Keys the DTO (or a nested one) does not declare, on the object as sent and by own keys only:
+ * class-validator's whitelist looks keys up through Object.prototype (`constructor` passed it).
+ */
+function undeclaredKeys(dto: new () => object, input: Record<string, unknown>, prefix: string, reasons: string[] = []): string[] {
+  const known = declaredOf(dto);
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) {
+      reasons.push(`${prefix}${key}: property ${key} should not exist`);
+      continue;
+    }
+    const nested = nestedDto(dto, key);
+    const value = input[key];
+    if (!nested) continue;
+    if (isObject(value)) undeclaredKeys(nested, value, `${prefix}${key}.`, reasons);
+    else if (Array.isArray(value)) value.forEach((item, i) => isObject(item) && undeclaredKeys(nested, item, `${prefix}${key}.${i}.`, reasons));
+  }
+  return reasons;
+}
+
+const declared = new Map<new () => object, Set<string>>();
+
+function declaredOf(dto: new () => object): Set<string> {
+  let names = declared.get(dto);
+  if (!names) {
+    names = new Set(getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false).map((m) => m.propertyName));
+    declared.set(dto, names);
+  }
+  return names;
 }
 
 /** A replacement is a whole record of a service kind, without an id: it keeps the corrected record's. */
@@ -46,7 +95,7 @@ function replacementReasons(input: Record<string, unknown>): string[] {
   const { action, replacement } = input;
   if (action === 'void') return replacement === undefined ? [] : ['replacement must be absent when action is void'];
   if (!isObject(replacement)) return ['replacement must be a whole record (an object) when action is replace'];
-  if ('id' in replacement) return ['replacement.id must be absent: a replacement keeps the id of the record it corrects'];
+  if (Object.hasOwn(replacement, 'id')) return ['replacement.id must be absent: a replacement keeps the id of the record it corrects'];
   const kind = replacement.kind;
   if (kind === 'correction' || isSetupKind(kind)) {
     return [`replacement.kind must be a service kind, not ${kind}`];
@@ -78,7 +127,7 @@ interface FastProperty {
   name: string;
   conditions: ((object: object, value: unknown) => boolean)[];
   checks: ((value: unknown, object: object) => boolean)[];
-  /** Needs class-transformer and nested validation: left to the slow path unless absent. */
+  /** Needs a nested instance and its validation: left to the slow path unless absent. */
   nested: boolean;
 }
 
@@ -160,6 +209,7 @@ function passes(dto: Dto, input: Record<string, unknown>): boolean {
     compiled.set(dto, plan);
   }
   if (!plan) return false;
+  // A Set holds only its own entries: `constructor` or `__proto__` is unknown here, never inherited.
   for (const key in input) if (!plan.known.has(key)) return false;
   for (const property of plan.properties) {
     const value = input[property.name];
