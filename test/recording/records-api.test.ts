@@ -267,10 +267,11 @@ describe('recording REST API (POST /api/v1/records/{kind})', () => {
       ['a float', 12.5],
       ['three decimals', '12.345'],
       ['a negative amount', '-5.00'],
+      ['ten billion yuan or more (int8 fen totals would overflow)', '10000000000.00'],
     ])('refuses money as %s', async (_name, amountYuan) => {
       const response = await post('resource_linked', at('b-6', { amountYuan, resourceType: 'money', source: 's' }));
       expect(response.status).toBe(400);
-      expect(reasonOf(response.body)).toMatch(/amountYuan must be a non-negative amount as a decimal string with at most two decimals/);
+      expect(reasonOf(response.body)).toMatch(/amountYuan must be a non-negative amount below 10,000,000,000 as a decimal string with at most two decimals/);
     });
 
     it('refuses a nested station area with a wrong type, naming its path', async () => {

@@ -47,7 +47,7 @@ function IsYuan(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value) => isYuanString(value),
         defaultMessage: buildMessage(
-          (each) => `${each}$property must be a non-negative amount as a decimal string with at most two decimals, e.g. "523106.71" (never a number)`,
+          (each) => `${each}$property must be a non-negative amount below 10,000,000,000 as a decimal string with at most two decimals, e.g. "523106.71" (never a number)`,
           options,
         ),
       },

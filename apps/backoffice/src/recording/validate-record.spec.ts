@@ -70,7 +70,7 @@ describe('validateRecord', () => {
     expect(reason({ ...VALID[0], worker: undefined })).toBe('worker is required');
     expect(reason({ ...VALID[0], mood: 1 })).toBe('mood: property mood should not exist');
     expect(reason({ ...VALID[1], attendance: -1 })).toBe('attendance must not be less than 0');
-    expect(reason({ ...VALID[3], amountYuan: 1.5 })).toMatch(/^amountYuan must be a non-negative amount as a decimal string with at most two decimals/);
+    expect(reason({ ...VALID[3], amountYuan: 1.5 })).toMatch(/^amountYuan must be a non-negative amount below 10,000,000,000 as a decimal string with at most two decimals/);
     expect(reason({ ...VALID[0], occurredOn: '2025-02-29' })).toBe('occurredOn must be a real calendar date written YYYY-MM-DD');
     expect(reason({ id: 'v', kind: 'correction', corrects: 'a', action: 'void', reason: 'r', replacement: VALID[0] })).toBe(
       'replacement must be absent when action is void',
