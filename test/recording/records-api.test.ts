@@ -459,9 +459,13 @@ describe('recording REST API (POST /api/v1/records/{kind})', () => {
     });
   });
 
-  it('documents each kind\'s endpoint in the OpenAPI document', async () => {
-    const doc = (await (await fetch(`${base}/docs-json`)).json()) as { paths: Record<string, { post?: { operationId?: string } }> };
+  it('documents each kind\'s endpoint in the OpenAPI document, with its bearer token and its answers', async () => {
+    type Operation = { operationId?: string; security?: object[]; responses?: Record<string, unknown> };
+    const doc = (await (await fetch(`${base}/docs-json`)).json()) as { paths: Record<string, { post?: Operation }> };
     expect(doc.paths['/api/v1/records/phone_contact']?.post?.operationId).toBe('RecordPhoneContact');
+    const caseOpened = doc.paths['/api/v1/records/case_opened']?.post;
+    expect(caseOpened?.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(caseOpened?.responses ?? {}).sort()).toEqual(['200', '201', '400', '401', '403', '409', '422']);
     expect(doc.paths['/api/v1/records/correction']?.post?.operationId).toBe('CorrectRecord');
     expect(Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/records/'))).toHaveLength(23);
   });

@@ -2,14 +2,17 @@ import { Body, Controller, Headers, Inject, Post, Res, type PipeTransform, type 
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBadRequestResponse,
+  ApiBearerAuth,
   ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
   ApiTags,
+  ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -54,6 +57,7 @@ function recordController(kind: RecordKind): Type {
   const command = RECORD_COMMANDS[kind];
 
   @ApiTags('records (记录)')
+  @ApiBearerAuth()
   @Controller('api/v1/records')
   class KindController {
     constructor(
@@ -69,6 +73,8 @@ function recordController(kind: RecordKind): Type {
     @ApiCreatedResponse({ type: RecordedDto, description: 'recorded' })
     @ApiOkResponse({ type: RecordedDto, description: 'duplicate: the same id with the same content was recorded before; nothing changed' })
     @ApiBadRequestResponse({ description: 'malformed record: the reason names the field and the rule' })
+    @ApiUnauthorizedResponse({ description: 'no bearer token, or one that is expired or not ours' })
+    @ApiForbiddenResponse({ description: "the caller's role or scope does not admit this record where it lands: `code` says which" })
     @ApiConflictResponse({ description: 'the id was used before for other content' })
     @ApiUnprocessableEntityResponse({ description: 'a domain rule refused it: `code` names the rule (e.g. consent_after_opening, case_not_open)' })
     async record(

@@ -1,9 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Requires } from '@app/platform';
 import { RelayService, type RelayOverview } from './relay.service.js';
 
 @ApiTags('relay')
+@ApiBearerAuth()
 @Controller('api/v1/relay')
 export class RelayController {
   constructor(private readonly relay: RelayService) {}

@@ -1,10 +1,11 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Requires } from '@app/platform';
 import { Actor } from '../cycles/actor.js';
 import { ReadModel } from './read-model.service.js';
 
 @ApiTags('read model')
+@ApiBearerAuth()
 @Controller('api/v1/read-model')
 export class ReadModelController {
   constructor(private readonly readModel: ReadModel) {}
