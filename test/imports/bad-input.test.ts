@@ -45,7 +45,7 @@ describe('NDJSON import: lines that must not be stored', () => {
     const bad = Buffer.from(JSON.stringify(phone('utf-2', { worker: 'li-X' }))).map((byte) => (byte === 0x58 ? 0xff : byte));
     const file = Buffer.concat([Buffer.from(ndjson([phone('utf-1')])), bad, Buffer.from('\n'), Buffer.from(ndjson([phone('utf-3')]))]);
     const summary = await post(file);
-    expect(summary).toEqual({ accepted: 2, duplicates: 0, rejected: [{ line: 2, id: null, reason: 'invalid_utf8: line 2 is not valid UTF-8' }] });
+    expect(summary).toEqual({ accepted: 2, duplicates: 0, rejected: [{ line: 2, id: null, reason: 'invalid_utf8: the line is not valid UTF-8' }] });
     expect(await stored('utf-')).toEqual(['utf-1', 'utf-3']);
   });
 

@@ -1,6 +1,7 @@
 import { PgEventStore } from '@app/event-store';
 import type { AnyRecord } from '@app/recording';
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
+import { importNdjson } from '../../apps/backoffice/src/imports/index.js';
 import { RecordingService, recordEventId, type RecordOutcome } from '../../apps/backoffice/src/recording/recording.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -52,6 +53,17 @@ describe('RecordingService.recordBatch', () => {
     expect(statuses(await service.recordBatch([redrawn], ctx))).toEqual(['accepted']);
     const inC1 = at('fresh-1', 'phone_contact', { occurredOn: '2026-02-01', effective: true });
     expect(statuses(await service.recordBatch([inC1], ctx))).toEqual(['rejected:community_not_in_station']);
+  });
+
+  it('sees the places an atomic import committed, at once', async () => {
+    const contract = (id: string) =>
+      ({ id, kind: 'contract', code: id, station: 'S1', periodStart: '2027-01-01', periodEnd: '2027-12-31', budgetYuan: '10.00', targets: {} }) as AnyRecord;
+    expect(statuses(await service.recordBatch([at('fresh-2', 'phone_contact', { effective: true })], ctx))).toEqual(['accepted']);
+
+    const summary = await importNdjson([`${JSON.stringify(contract('K-2027a'))}\n`], service, { ctx, atomic: true, pool: db.pool });
+    expect(summary).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+
+    expect(statuses(await service.recordBatch([contract('K-2027b')], ctx))).toEqual(['rejected:contract_periods_overlap']);
   });
 
   it('lets a record see the effects of earlier ones in the same batch, with consecutive positions', async () => {

@@ -31,7 +31,7 @@ export interface ImportProgress {
 
 /** The recording side as the pipeline needs it (RecordingService in the app): chunks recorded in file order. */
 export interface RecordSink {
-  sequence(ctx: RecordContext, tx?: pg.PoolClient): { record(records: AnyRecord[], identities: RecordIdentities): Promise<RecordOutcome[]> };
+  sequence(ctx: RecordContext, tx?: pg.PoolClient): { record(records: AnyRecord[], identities: RecordIdentities): Promise<RecordOutcome[]>; committed(): void };
 }
 
 export interface ImportOptions {
@@ -199,7 +199,7 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
           continue;
         }
         if (text === NOT_UTF8) {
-          rejected.push({ line: lines, id: null, reason: `invalid_utf8: line ${lines} is not valid UTF-8` });
+          rejected.push({ line: lines, id: null, reason: 'invalid_utf8: the line is not valid UTF-8' });
           continue;
         }
         if (text.trim() === '') continue;
@@ -236,6 +236,7 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
         return { accepted: 0, duplicates: 0, rejected };
       }
       await tx.query('COMMIT');
+      sequence.committed();
     }
     return { accepted: accepted.count, duplicates: accepted.duplicates, rejected };
   } catch (error) {

@@ -138,6 +138,7 @@ export class RecordingService {
       {
         decide: (records, identities, base) => this.decide(records, identities, chunkCtx, tx, base),
         append: (chunk) => this.append(chunk, tx),
+        committed: () => this.directory.invalidate(),
       },
       tx !== undefined,
     );
@@ -166,7 +167,7 @@ export class RecordingService {
     for (let attempt = 1; ; attempt++) {
       try {
         const outcomes = await chunk.append(this.store);
-        // Committed unless in a caller's transaction, whose own reads see its places anyway.
+        // Committed unless in a caller's transaction: that one tells the sequence once it commits.
         if (chunk.appendsPlaces && !tx) this.directory.invalidate();
         return { outcomes, asDecided: chunk === decided && chunk.stood };
       } catch (error) {
@@ -188,6 +189,8 @@ export class RecordingService {
 interface ChunkWriter {
   decide(records: AnyRecord[], identities: RecordIdentities, base?: ChunkDecision): Promise<ChunkDecision>;
   append(chunk: ChunkDecision): Promise<{ outcomes: RecordOutcome[]; asDecided: boolean }>;
+  /** The caller's transaction committed: places it appended are now everyone's. */
+  committed(): void;
 }
 
 /** A chunk of a sequence: its decision once it stands on the chunks before, and whether it was appended as so decided. */
@@ -213,6 +216,11 @@ export class RecordSequence {
     private readonly writer: ChunkWriter,
     private readonly inTransaction: boolean,
   ) {}
+
+  /** After the caller's transaction committed (an atomic import): what its chunks appended is seen by everyone's next records. */
+  committed(): void {
+    if (this.inTransaction) this.writer.committed();
+  }
 
   record(records: AnyRecord[], identities: RecordIdentities = RecordIdentities.of(records)): Promise<RecordOutcome[]> {
     const previous = this.last;
@@ -319,19 +327,19 @@ class ChunkDecision {
     this.hasCorrections = records.some((r) => r.kind === 'correction');
   }
 
+  /** Whether the chunk holds setup records (places, contracts) it decided to append. */
+  get appendsPlaces(): boolean {
+    return this.localSetup.length > 0;
+  }
+
   /**
    * Whether the next chunk may be decided on this one's decided states before it is appended: only
    * when nothing else of this chunk's is read by the next. Places (this chunk's setup records), the
    * stored records corrections look up, and this chunk's own ids (a repeat is known only once they
    * are stored) are read from the database.
    */
-  /** Whether the chunk holds setup records (places, contracts) it decided to append. */
-  get appendsPlaces(): boolean {
-    return this.localSetup.length > 0;
-  }
-
   canPrecede(records: readonly AnyRecord[], identities: RecordIdentities): boolean {
-    if (this.localSetup.length > 0 || this.hasCorrections || records.some((r) => r.kind === 'correction')) return false;
+    if (this.appendsPlaces || this.hasCorrections || records.some((r) => r.kind === 'correction')) return false;
     const ids = new Set(this.identities.eventIds);
     return !identities.eventIds.some((id) => ids.has(id));
   }
