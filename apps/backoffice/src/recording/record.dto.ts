@@ -214,6 +214,8 @@ const OptionalText = (description: string, max: number) => (target: object, key:
 const NESTED = new Map<object, Map<string, () => new () => object>>();
 
 const Nested = (type: () => new () => object, each = false) => (target: object, key: string | symbol) => {
+  // ValidateNested passes an item that is itself an array (`[[]]`) as a list of nothing.
+  if (each) IsObject({ each: true })(target, key);
   ValidateNested({ each })(target, key);
   const nested = NESTED.get(target) ?? new Map<string, () => new () => object>();
   nested.set(String(key), type);

@@ -184,6 +184,11 @@ describe('validateRecord', () => {
     expect(reason({ ...VALID[0], worker: 'a/b', id: 'x/y' })).toBe('accepted');
   });
 
+  it('refuses an area or a community that is not an object (an empty array passed as a list of nothing)', () => {
+    expect(reason({ ...station, areas: [[]] })).toBe('areas: each value in areas must be an object');
+    expect(reason({ ...station, areas: [{ ...station.areas[0], communities: [[]] }] })).toBe('areas.0.communities: each value in communities must be an object');
+  });
+
   it('holds a standard indicator\'s target to its form, and any target to a safe whole number up to 1,000,000,000', () => {
     expect(reason({ ...contract, targets: { phone_contacts: '3000.50' } })).toBe(
       'targets.phone_contacts counts: its target must be a whole number from 0 to 1000000000',
