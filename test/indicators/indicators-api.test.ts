@@ -197,12 +197,13 @@ describe('indicator API over projected events', () => {
     expect((await get(`/api/v1/indicators?scope=district:440111&${period}`)).body).toEqual(before.body);
   });
 
-  it('shows no target for a stored target that does not fit its indicator\'s unit, and answers the rest', async () => {
+  it('passes over a stored target that does not fit its indicator\'s unit (the one before stays in force), and answers the rest', async () => {
     // Stored before targets were checked when recorded: a fractional count, a number beyond safe integers.
     await store.append(append('setup-sx', [
       event('DistrictRegistered', { recordId: 'd-440106', code: '440106', name: '天河区' }),
       stationRegistered('SX', '440106', [area('X1', ['CX'])]),
       contractSigned('K9', 'SX', '2024-05-24', '2025-05-23', { phone_contacts: '3000.5', home_visits: '40.00', volunteers_registered: 1e21 }),
+      targetsAmended('amend-sx', 'K9', 'SX', { home_visits: '40.5' }, '补充协议'),
     ]));
     await catchUp();
 

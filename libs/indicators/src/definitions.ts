@@ -3,7 +3,7 @@
  * published fields (RECORDS.md names) and a measure. Nothing here knows a particular code: the
  * standard codes are only the defaults a fresh catalog starts with.
  */
-import { invalid, isYuanString, yuanToFen } from '@app/kernel';
+import { invalid, yuanToFen } from '@app/kernel';
 import { isServiceKind, SERVICE_KINDS, type ServiceKind, type ServiceRecordBody } from '@app/recording';
 
 export type FilterValue = string | number | boolean;
@@ -71,12 +71,17 @@ export const isMoney = (definition: Pick<IndicatorDefinition, 'measure'>): boole
 /**
  * A stored target (协议指标量, as text) in the definition's unit of account: fen for money, the whole
  * number for counts ("3000" or "3000.00"). Undefined for a target that does not fit the unit (a
- * count of "3000.5", a money target of "1e+21"): the indicator then shows no target and no rate,
- * rather than a failed query. Targets are checked when recorded; this guards those stored before.
+ * count of "3000.5", a money target of "1e+21"): it is passed over, the target before it stays in
+ * force (none: no rate), rather than failing the query. Targets are checked when recorded; this
+ * guards those stored before.
  */
 export function targetInUnit(definition: Pick<IndicatorDefinition, 'measure'>, target: string): bigint | undefined {
-  if (!isYuanString(target)) return undefined;
-  const fen = yuanToFen(target);
+  let fen: bigint;
+  try {
+    fen = yuanToFen(target);
+  } catch {
+    return undefined;
+  }
   if (isMoney(definition)) return fen;
   return fen % 100n === 0n ? fen / 100n : undefined;
 }

@@ -1,16 +1,18 @@
 import { invalid } from './errors.js';
 
+/** Money travels as a decimal string of yuan with at most two decimals, and is held as integer fen. */
+const YUAN = /^(0|[1-9]\d{0,14})(\.\d{1,2})?$/;
 /**
- * Money travels as a decimal string of yuan with at most two decimals, and is held as integer fen.
- * At most ten digits of yuan (under 10 billion, budgets here are millions): totals are summed in
- * int8 fen, which millions of maximal amounts still do not overflow.
+ * What a new record may state: at most ten digits of yuan (under 10 billion; budgets here are
+ * millions), so that totals summed in int8 fen cannot overflow. Amounts stored before this limit
+ * still read (YUAN).
  */
-const YUAN = /^(0|[1-9]\d{0,9})(\.\d{1,2})?$/;
+const RECORDABLE_YUAN = /^(0|[1-9]\d{0,9})(\.\d{1,2})?$/;
 
 export type Fen = bigint;
 
 export function isYuanString(value: unknown): value is string {
-  return typeof value === 'string' && YUAN.test(value);
+  return typeof value === 'string' && RECORDABLE_YUAN.test(value);
 }
 
 /** Parses "523106.71" into 52310671n fen. Floats are refused: money is never a binary fraction. */

@@ -255,8 +255,9 @@ export class IndicatorQueryService {
   private async targets(resolved: Resolved, from: LocalDate, to: LocalDate, asOf: string | undefined, definitions: StoredDefinition[]): Promise<Map<string, bigint>> {
     const targets = new Map<string, bigint>();
     if (resolved.kind === 'communities') return targets;
-    const { rows } = await this.pool.query<{ code: string; target: string }>(
-      `SELECT DISTINCT ON (t.contract, t.code) t.code, t.target
+    // Every signed and amended value, newest first: the newest that fits its indicator's unit is in force.
+    const { rows } = await this.pool.query<{ contract: string; code: string; target: string }>(
+      `SELECT t.contract, t.code, t.target
          FROM ind_targets t JOIN ind_contracts c ON c.code = t.contract
         WHERE ($1::text[] IS NULL OR c.station = ANY($1::text[])) AND c.period_start >= $2 AND c.period_end <= $3
           AND ($4::timestamptz IS NULL OR t.recorded_at <= $4)
@@ -264,10 +265,14 @@ export class IndicatorQueryService {
       [resolved.stations, from, to, asOf ?? null],
     );
     const byCode = new Map(definitions.map((d) => [d.definition.code, d.definition]));
-    for (const { code, target } of rows) {
+    const inForce = new Set<string>();
+    for (const { contract, code, target } of rows) {
       const definition = byCode.get(code);
       const value = definition && targetInUnit(definition, target);
-      if (value !== undefined) targets.set(code, (targets.get(code) ?? 0n) + value);
+      const key = `${contract}\u0000${code}`;
+      if (value === undefined || inForce.has(key)) continue;
+      inForce.add(key);
+      targets.set(code, (targets.get(code) ?? 0n) + value);
     }
     return targets;
   }
