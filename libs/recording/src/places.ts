@@ -189,7 +189,7 @@ function checkAreas(areas: AreaSpec[], station: string): void {
 
 function checkTargets(targets: Record<string, number | string>): void {
   for (const [code, value] of Object.entries(targets)) {
-    const ok = typeof value === 'number' ? Number.isInteger(value) && value >= 0 : isYuanString(value);
+    const ok = typeof value === 'number' ? Number.isSafeInteger(value) && value >= 0 : isYuanString(value);
     if (!ok) {
       throw invariant(
         'bad_target',

@@ -128,7 +128,7 @@ describe('correction decider', () => {
     const restored = decide(undo, given(contact, voiding));
     expect(restored.event.data).toMatchObject({ base: 'p', before: null, after: { kind: 'phone_contact', effective: true } });
     const state = given(contact, voiding, undo);
-    expect(state.live.phone_contact).toBe(1);
+    expect(state.records.get('p')?.effective).toMatchObject({ kind: 'phone_contact', effective: true });
     expect(refusal(() => decide({ ...undo, id: 'u2' }, state)).code).toBe('correction_superseded');
   });
 

@@ -68,15 +68,9 @@ export interface ServiceStreamState {
   version: number;
   records: ReadonlyMap<string, RecordEntry>;
   corrections: ReadonlyMap<string, CorrectionEntry>;
-  /** Effective (not voided) records per kind. */
-  live: Readonly<Partial<Record<ServiceKind, number>>>;
 }
 
-export const emptyServiceStream = (): ServiceStreamState => ({ version: 0, records: new Map(), corrections: new Map(), live: {} });
-
-function count(live: ServiceStreamState['live'], body: ServiceRecordBody | null, by: number): ServiceStreamState['live'] {
-  return body ? { ...live, [body.kind]: (live[body.kind] ?? 0) + by } : live;
-}
+export const emptyServiceStream = (): ServiceStreamState => ({ version: 0, records: new Map(), corrections: new Map() });
 
 export function evolveServiceStream(state: ServiceStreamState, event: { type: string; data: unknown }): ServiceStreamState {
   const version = state.version + 1;
@@ -88,7 +82,6 @@ export function evolveServiceStream(state: ServiceStreamState, event: { type: st
       version,
       records: new Map(state.records).set(data.base, { ...entry, effective: data.after, lastCorrection: data.recordId }),
       corrections: new Map(state.corrections).set(data.recordId, { base: data.base, before: data.before }),
-      live: count(count(state.live, data.before, -1), data.after, 1),
     };
   }
   const body = serviceRecordOf(event);
@@ -98,7 +91,6 @@ export function evolveServiceStream(state: ServiceStreamState, event: { type: st
     ...state,
     version,
     records: new Map(state.records).set(recordId, { original: body, effective: body }),
-    live: count(state.live, body, 1),
   };
 }
 
