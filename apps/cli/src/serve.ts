@@ -16,10 +16,12 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const database = await resolveDatabase(env);
   const pool = createPool(database.url, Number(env.PG_POOL_SIZE ?? 20));
   const apps: NestFastifyApplication[] = [];
+  /** In order (apps use the pool, the pool the server), each step whatever the ones before did: a failed close must not leave the embedded server running. */
   const release = async () => {
-    for (const app of apps.reverse()) await app.close();
-    await pool.end();
-    await database.embedded?.stop();
+    const steps = [...apps.reverse().map((app) => () => app.close()), () => pool.end(), async () => database.embedded?.stop()];
+    let failure: unknown;
+    for (const step of steps) await step().catch((error: unknown) => (failure ??= error));
+    if (failure !== undefined) throw failure;
   };
   try {
     await start(env, pool, apps, Boolean(database.embedded));
