@@ -108,12 +108,12 @@ const NOT_SPACE = /\S/;
 /** ES2023's lib does not declare it; Node 20 has it. */
 const isWellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 
-/** storable: PostgreSQL's json and text refuse U+0000 and a lone surrogate has no UTF-8; text: and not blank; key: and a code in stream ids. */
-type TextRule = 'storable' | 'text' | 'key';
+/** Every text: not blank, and storable (PostgreSQL's json and text refuse U+0000; a lone surrogate has no UTF-8); key: and fit for a stream id. */
+type TextRule = 'text' | 'key';
 
 function textFault(value: unknown, rule: TextRule): string | undefined {
   if (typeof value !== 'string') return 'must be a string';
-  if (rule !== 'storable' && !NOT_SPACE.test(value)) return 'must not be blank';
+  if (!NOT_SPACE.test(value)) return 'must not be blank';
   if (rule === 'key' && CONTROL_OR_SLASH.test(value)) return 'must not contain "/" or control characters';
   if (value.includes('\0') || !isWellFormed(value)) return 'must not contain NUL or unpaired surrogate characters';
   return undefined;
@@ -206,7 +206,7 @@ const OptionalText = (description: string, max: number) => (target: object, key:
   ApiPropertyOptional({ description, maxLength: max })(target, key);
   Optional()(target, key);
   IsString()(target, key);
-  IsText('storable')(target, key);
+  IsText('text')(target, key);
   MaxLength(max)(target, key);
 };
 

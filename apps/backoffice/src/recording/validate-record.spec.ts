@@ -160,8 +160,10 @@ describe('validateRecord', () => {
     expect(reason({ ...archived, contact: { name: '陈某' } })).toBe('accepted');
   });
 
-  it('refuses blank required texts', () => {
+  it('refuses blank texts, required or not', () => {
+    const archived = { id: 'e', kind: 'household_archived', ...base, household: 'h', persons: 2, category: '低保', riskLevel: 5 };
     for (const blank of ['', '   ', '\t\n', '\u3000']) {
+      expect(reason({ ...archived, contact: { name: blank } })).toBe('contact.name must not be blank');
       expect(reason({ ...VALID[0], worker: blank })).toBe('worker must not be blank');
       expect(reason({ ...VALID[0], id: blank })).toBe('id must not be blank');
       expect(reason({ ...VALID[3], source: blank })).toBe('source must not be blank');
