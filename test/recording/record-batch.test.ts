@@ -60,7 +60,10 @@ describe('RecordingService.recordBatch', () => {
       ({ id, kind: 'contract', code: id, station: 'S1', periodStart: '2027-01-01', periodEnd: '2027-12-31', budgetYuan: '10.00', targets: {} }) as AnyRecord;
     expect(statuses(await service.recordBatch([at('fresh-2', 'phone_contact', { effective: true })], ctx))).toEqual(['accepted']);
 
-    const summary = await importNdjson([`${JSON.stringify(contract('K-2027a'))}\n`], service, { ctx, atomic: true, pool: db.pool });
+    const file = (async function* () {
+      yield `${JSON.stringify(contract('K-2027a'))}\n`;
+    })();
+    const summary = await importNdjson(file, service, { ctx, atomic: true, pool: db.pool });
     expect(summary).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
 
     expect(statuses(await service.recordBatch([contract('K-2027b')], ctx))).toEqual(['rejected:contract_periods_overlap']);
