@@ -1,4 +1,4 @@
-import { PgEventStore } from '@app/event-store';
+import { PgEventStore, contentHash } from '@app/event-store';
 import type { AnyRecord } from '@app/recording';
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { importNdjson } from '../../apps/backoffice/src/imports/index.js';
@@ -191,6 +191,37 @@ describe('RecordingService.recordBatch', () => {
       new RecordingService(db.pool, store).recordBatch([at('b8-b', 'volunteer_registered', { volunteer: 'v8' })], ctx),
     ]);
     expect(statuses([...a, ...b]).sort()).toEqual(['accepted', 'rejected:volunteer_already_registered']);
+  });
+
+  describe('a contact in the content hash', () => {
+    const archived = (id: string, phone: string) =>
+      at(id, 'household_archived', { household: `hh-${id}`, persons: 2, category: '低保', riskLevel: 3, contact: { name: '陈阿婆', phone } });
+    const storedHash = async (id: string) =>
+      (await db.pool.query<{ hash: string }>("SELECT metadata->>'contentHash' AS hash FROM es_events WHERE event_id = $1", [recordEventId(id)])).rows[0]!.hash;
+
+    it('is its keyed fingerprint: the stored hash confirms no guess of the contact, and the same record again is a duplicate', async () => {
+      const record = archived('fp-1', '13912345678');
+      expect(statuses(await service.recordBatch([record], ctx))).toEqual(['accepted']);
+
+      // Everything but the contact is in the event's data: with a plain hash, trying phone numbers would find it.
+      expect(await storedHash('fp-1')).not.toBe(contentHash(record));
+      expect(statuses(await service.recordBatch([record], ctx))).toEqual(['duplicate']);
+      expect(statuses(await service.recordBatch([archived('fp-1', '13900000000')], ctx))).toEqual(['rejected:record_id_reused']);
+    });
+
+    it('still recognises a record stored with the hash as sent, before contacts were fingerprinted', async () => {
+      const record = archived('fp-2', '13812345678');
+      const { id: _id, kind: _kind, contact: _contact, ...fields } = record as unknown as Record<string, unknown>;
+      await store.append({
+        streamId: 'household-S1/hh-fp-2',
+        streamType: 'household',
+        expectedVersion: 'no_stream',
+        events: [{ eventId: recordEventId('fp-2'), type: 'HouseholdArchived', data: { recordId: 'fp-2', ...fields }, metadata: { actor: 'old', recordId: 'fp-2', contentHash: contentHash(record) } }],
+      });
+
+      expect(statuses(await service.recordBatch([record], ctx))).toEqual(['duplicate']);
+      expect(statuses(await service.recordBatch([archived('fp-2', '13800000000')], ctx))).toEqual(['rejected:record_id_reused']);
+    });
   });
 });
 

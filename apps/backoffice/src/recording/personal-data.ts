@@ -1,4 +1,4 @@
-import type { SealedContact } from '@app/auth';
+import { isSealedContact, type SealedContact } from '@app/auth';
 import { householdSubject, type HouseholdKeyring } from '@app/platform';
 import type { AnyRecord, Contact, RecordingEvent, ServiceRecordBody } from '@app/recording';
 
@@ -10,6 +10,26 @@ export function householdsWithContact(records: readonly AnyRecord[]): string[] {
     const body = record.kind === 'correction' ? record.replacement : record;
     return body?.kind === 'household_archived' && body.contact ? [householdSubject(body.station, body.household)] : [];
   });
+}
+
+/**
+ * What a record's content hash is taken of when it states a contact in plain: the record with the
+ * contact replaced by its keyed fingerprint (or by `erased`, the household's key being gone), so
+ * that the hash stored in every event's metadata gives no way to test guesses of the contact.
+ * Undefined for a record without a plain contact (its hash is of the record as sent).
+ */
+export function hashableWithoutContact(record: AnyRecord, keyring: HouseholdKeyring): AnyRecord | undefined {
+  if (record.kind === 'correction') {
+    const replacement = record.replacement && hashableBody(record.replacement, keyring);
+    return replacement && { ...record, replacement };
+  }
+  return record.kind === 'household_archived' ? (hashableBody(record as unknown as ServiceRecordBody, keyring) as unknown as AnyRecord | undefined) : undefined;
+}
+
+function hashableBody(body: ServiceRecordBody, keyring: HouseholdKeyring): ServiceRecordBody | undefined {
+  if (body.kind !== 'household_archived' || !body.contact || isSealedContact(body.contact)) return undefined;
+  const fingerprint = keyring.fingerprint(householdSubject(body.station, body.household), body.contact);
+  return { ...body, contact: fingerprint ? { fingerprint } : { erased: true } } as unknown as ServiceRecordBody;
 }
 
 /**

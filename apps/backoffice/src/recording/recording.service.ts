@@ -37,7 +37,7 @@ import {
 import type { RecordTarget } from '@app/auth';
 import { EVENT_STORE, PG_POOL, loadHouseholdKeyring, type HouseholdKeyring, type RecordAuthorizer } from '@app/platform';
 import { PlaceDirectory } from './place-directory.js';
-import { householdsWithContact, protectPersonalData } from './personal-data.js';
+import { hashableWithoutContact, householdsWithContact, protectPersonalData } from './personal-data.js';
 
 export interface RecordContext {
   actor: string;
@@ -330,6 +330,8 @@ class ChunkDecision {
   private readonly accepted = new Map<string, { stream: StreamRef; base: string }>();
   private places!: Places;
   private keyring!: HouseholdKeyring;
+  /** Hashes as sent of records whose contact is hashed by its fingerprint, by index (events stored before). */
+  private readonly plainHashes = new Map<number, string>();
   private refreshed = false;
   private readonly localSetup: SetupEvent[] = [];
   private readonly db: pg.Pool | pg.PoolClient;
@@ -460,8 +462,22 @@ class ChunkDecision {
     return this.identities.eventIds.some((id) => this.stored.has(id));
   }
 
+  /**
+   * A record stating a contact in plain is hashed with the contact's keyed fingerprint in its place
+   * (see hashableWithoutContact), now that the household keys are loaded; its hash as sent is kept
+   * to recognise the same record stored before contacts were fingerprinted.
+   */
+  private hashContactsByFingerprint(): void {
+    this.records.forEach((record, index) => {
+      const hashable = hashableWithoutContact(record, this.keyring);
+      if (!hashable) return;
+      this.plainHashes.set(index, contentHash(record));
+      this.identities.hashes[index] = contentHash(hashable);
+    });
+  }
+
   private repeatOf(recordId: string, index: number, stored: { position: number; hash: string | null }): RecordOutcome {
-    return stored.hash === this.identities.hashes[index]
+    return stored.hash === this.identities.hashes[index] || (stored.hash !== null && stored.hash === this.plainHashes.get(index))
       ? { status: 'duplicate', position: stored.position }
       : { status: 'rejected', error: idConflict(recordId) };
   }
@@ -482,6 +498,7 @@ class ChunkDecision {
       () => this.directory.current(this.tx),
       () => loadHouseholdKeyring(this.db, householdsWithContact(this.records)),
     );
+    this.hashContactsByFingerprint();
 
     const keyed = new Set<string>();
     const shared = new Set<string>();

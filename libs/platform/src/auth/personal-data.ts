@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { inTransaction } from '@app/database';
@@ -43,6 +44,19 @@ export class HouseholdKeyring {
   open(subject: string, contact: SealedContact): Contact | undefined {
     const key = this.keys.get(subject);
     return key ? openContact(key, subject, contact) : undefined;
+  }
+
+  /**
+   * A keyed digest of a plain contact, to stand for it in the record's content hash: equal contacts
+   * of a household give equal digests while its key lives. A plain hash of the record would let
+   * anyone with the log confirm guesses of a phone or id number (few enough to try them all), erased
+   * or not; this one needs the key. Undefined when the household's key is gone (erased).
+   */
+  fingerprint(subject: string, contact: Contact): string | undefined {
+    const key = this.keys.get(subject);
+    if (!key) return undefined;
+    const fields = JSON.stringify([contact.name ?? null, contact.idNumber ?? null, contact.phone ?? null]);
+    return createHmac('sha256', key).update(`socialwork.contact-fingerprint\u0000${subject}\u0000${fields}`).digest('base64url');
   }
 }
 
