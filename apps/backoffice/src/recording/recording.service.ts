@@ -10,7 +10,6 @@ import {
   type AppendRequest,
   type NewEvent,
 } from '@app/event-store';
-import { inTransaction } from '@app/database';
 import { DomainError, conflict, invariant } from '@app/kernel';
 import {
   decideCorrection,
@@ -86,9 +85,6 @@ export class RecordIdentities {
     this.hashes.push(contentHash(record));
   }
 }
-
-/** Held by a transaction deciding setup records until it ends (distinct from the event store's append lock). */
-const PLACES_LOCK = 7_460_401;
 
 /** Records decided and appended together; a caller's batch is cut into these. */
 const CHUNK = 5000;
@@ -167,11 +163,12 @@ export class RecordingService {
    * Answers the outcomes and whether they are those of the decision given.
    */
   private async append(decided: ChunkDecision, tx?: pg.PoolClient): Promise<{ outcomes: RecordOutcome[]; asDecided: boolean }> {
-    if (decided.holdsSetup && !tx) return { outcomes: await this.appendPlaces(decided), asDecided: false };
     let chunk = decided;
     for (let attempt = 1; ; attempt++) {
       try {
         const outcomes = await chunk.append(this.store);
+        // Committed unless in a caller's transaction: that one tells the sequence once it commits.
+        if (chunk.appendsPlaces && !tx) this.directory.invalidate();
         return { outcomes, asDecided: chunk === decided && chunk.stood };
       } catch (error) {
         if (error instanceof AlreadyStored) {
@@ -184,30 +181,6 @@ export class RecordingService {
         }
         chunk = await this.decide(chunk.records, chunk.identities, chunk.ctx, tx);
       }
-    }
-  }
-
-  /**
-   * A chunk holding setup records is decided again in a transaction under the places lock (see
-   * ChunkDecision.load), on the places as committed, and appended there: two requests or processes
-   * signing overlapping contracts, or registering one station, follow each other and the second
-   * sees the first, whatever each one's copy of the places said. Setup records are few.
-   */
-  private async appendPlaces(decided: ChunkDecision): Promise<RecordOutcome[]> {
-    try {
-      return await inTransaction(this.pool, async (client) => {
-        for (;;) {
-          const chunk = await this.decide(decided.records, decided.identities, decided.ctx, client);
-          try {
-            return await chunk.append(this.store);
-          } catch (error) {
-            if (!(error instanceof AlreadyStored)) throw error;
-            this.expectNew = false; // decided again with the look-up, under its savepoint's rollback
-          }
-        }
-      });
-    } finally {
-      this.directory.invalidate();
     }
   }
 }
@@ -336,8 +309,6 @@ class ChunkDecision {
   private readonly localSetup: SetupEvent[] = [];
   private readonly db: pg.Pool | pg.PoolClient;
   private readonly hasCorrections: boolean;
-  /** Setup records among the chunk's, whatever their decision: decided and appended under the places lock. */
-  readonly holdsSetup: boolean;
   private readonly pending: Pending[] = [];
   /** False once the append found a record decided as new stored already (a single record's path answers that itself). */
   stood = true;
@@ -356,7 +327,6 @@ class ChunkDecision {
     this.db = tx ?? pool;
     this.outcomes = new Array(records.length);
     this.hasCorrections = records.some((r) => r.kind === 'correction');
-    this.holdsSetup = records.some(isSetupRecord);
   }
 
   /** Whether the chunk holds setup records (places, contracts) it decided to append. */
@@ -488,8 +458,6 @@ class ChunkDecision {
    * corrections — the shared streams' versions and the histories of the records corrected there.
    */
   private async load(): Promise<void> {
-    // Setup records are decided one transaction at a time, on places no one else is changing.
-    if (this.tx && this.holdsSetup) await this.tx.query('SELECT pg_advisory_xact_lock($1)', [PLACES_LOCK]);
     const wanted = new Set(this.optimistic ? [] : this.identities.eventIds);
     for (const record of this.records) if (record.kind === 'correction') wanted.add(recordEventId(record.corrects));
     [this.stored, this.places, this.keyring] = await reads(
