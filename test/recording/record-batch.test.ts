@@ -195,6 +195,17 @@ describe('RecordingService.recordBatch', () => {
       expect(statuses(await service.recordBatch([archived('fp-1', '13900000000')], ctx))).toEqual(['rejected:record_id_reused']);
     });
 
+    it('answers a record sent again after its household was erased as a duplicate, by its content without the contact', async () => {
+      const record = archived('fp-3', '13712345678');
+      expect(statuses(await service.recordBatch([record], ctx))).toEqual(['accepted']);
+      await db.pool.query("INSERT INTO auth.erasures (household, erased_by, reason) VALUES ('S1/hh-fp-3', 'test', 'r')");
+      await db.pool.query("DELETE FROM auth.household_keys WHERE household = 'S1/hh-fp-3'");
+
+      expect(statuses(await service.recordBatch([record], ctx))).toEqual(['duplicate']);
+      // The contact can no longer be compared; the rest still is.
+      expect(statuses(await service.recordBatch([{ ...record, riskLevel: 5 } as AnyRecord], ctx))).toEqual(['rejected:record_id_reused']);
+    });
+
     it('still recognises a record stored with the hash as sent, before contacts were fingerprinted', async () => {
       const record = archived('fp-2', '13812345678');
       const { id: _id, kind: _kind, contact: _contact, ...fields } = record as unknown as Record<string, unknown>;

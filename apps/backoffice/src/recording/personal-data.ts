@@ -4,6 +4,9 @@ import type { AnyRecord, Contact, RecordingEvent, ServiceRecordBody } from '@app
 
 type WithContact = { station: string; household: string; contact?: Contact | SealedContact };
 
+/** Whether a record states a household's contact in plain (a household_archived, or a correction's replacement). */
+export const statesContact = (record: AnyRecord): boolean => householdsWithContact([record]).length > 0;
+
 /** The households whose contact a batch states in plain: their keys are loaded (or made) first. */
 export function householdsWithContact(records: readonly AnyRecord[]): string[] {
   return records.flatMap((record) => {
@@ -12,24 +15,37 @@ export function householdsWithContact(records: readonly AnyRecord[]): string[] {
   });
 }
 
-/**
- * What a record's content hash is taken of when it states a contact in plain: the record with the
- * contact replaced by its keyed fingerprint (or by `erased`, the household's key being gone), so
- * that the hash stored in every event's metadata gives no way to test guesses of the contact.
- * Undefined for a record without a plain contact (its hash is of the record as sent).
- */
-export function hashableWithoutContact(record: AnyRecord, keyring: HouseholdKeyring): AnyRecord | undefined {
-  if (record.kind === 'correction') {
-    const replacement = record.replacement && hashableBody(record.replacement, keyring);
-    return replacement && { ...record, replacement };
-  }
-  return record.kind === 'household_archived' ? (hashableBody(record as unknown as ServiceRecordBody, keyring) as unknown as AnyRecord | undefined) : undefined;
+/** What a record stating a contact in plain is hashed as (see ChunkDecision's hashes). */
+export interface ContactHashing {
+  /** The record with the contact replaced by its keyed fingerprint, or by `erased` once the household's key is gone. */
+  keyed: AnyRecord;
+  /** The record without its contact: whether a re-sent record is the same once its contact can no longer be compared. */
+  contactFree: AnyRecord;
+  erased: boolean;
 }
 
-function hashableBody(body: ServiceRecordBody, keyring: HouseholdKeyring): ServiceRecordBody | undefined {
+/**
+ * How a record stating a contact in plain is hashed: a plain hash of it, stored in every event's
+ * metadata, would let anyone with the log confirm guesses of a phone or id number (few enough to
+ * try them all), erased or not. Undefined for a record without a plain contact.
+ */
+export function contactHashing(record: AnyRecord, keyring: HouseholdKeyring): ContactHashing | undefined {
+  if (record.kind === 'correction') {
+    const body = record.replacement && bodyHashing(record.replacement, keyring);
+    return (
+      body && { keyed: { ...record, replacement: body.keyed }, contactFree: { ...record, replacement: body.contactFree }, erased: body.erased }
+    );
+  }
+  // A record is its body with an id: the id stays in both forms.
+  return record.kind === 'household_archived' ? (bodyHashing(record as unknown as ServiceRecordBody, keyring) as unknown as ContactHashing | undefined) : undefined;
+}
+
+function bodyHashing(body: ServiceRecordBody, keyring: HouseholdKeyring): { keyed: ServiceRecordBody; contactFree: ServiceRecordBody; erased: boolean } | undefined {
   if (body.kind !== 'household_archived' || !body.contact || isSealedContact(body.contact)) return undefined;
-  const fingerprint = keyring.fingerprint(householdSubject(body.station, body.household), body.contact);
-  return { ...body, contact: fingerprint ? { fingerprint } : { erased: true } } as unknown as ServiceRecordBody;
+  const { contact, ...contactFree } = body;
+  const fingerprint = keyring.fingerprint(householdSubject(body.station, body.household), contact);
+  const keyed = { ...body, contact: fingerprint ? { fingerprint } : { erased: true } } as unknown as ServiceRecordBody;
+  return { keyed, contactFree: contactFree as ServiceRecordBody, erased: fingerprint === undefined };
 }
 
 /**

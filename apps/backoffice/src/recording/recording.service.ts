@@ -36,7 +36,7 @@ import {
 import type { RecordTarget } from '@app/auth';
 import { EVENT_STORE, PG_POOL, loadHouseholdKeyring, type HouseholdKeyring, type RecordAuthorizer } from '@app/platform';
 import { PlaceDirectory } from './place-directory.js';
-import { hashableWithoutContact, householdsWithContact, protectPersonalData } from './personal-data.js';
+import { contactHashing, householdsWithContact, protectPersonalData, statesContact } from './personal-data.js';
 
 export interface RecordContext {
   actor: string;
@@ -283,6 +283,7 @@ interface StoredRow {
   stream_id: string;
   type: string;
   hash: string | null;
+  contact_free_hash: string | null;
   record_id: string;
   base: string | null;
   station: string | null;
@@ -303,8 +304,10 @@ class ChunkDecision {
   private readonly accepted = new Map<string, { stream: StreamRef; base: string }>();
   private places!: Places;
   private keyring!: HouseholdKeyring;
-  /** Hashes as sent of records whose contact is hashed by its fingerprint, by index (events stored before). */
+  /** Of records stating a contact, by index: the hash as sent (events stored before contacts were fingerprinted) … */
   private readonly plainHashes = new Map<number, string>();
+  /** … the hash without the contact, and whether the household's key is gone (erased). */
+  private readonly contactFree = new Map<number, { hash: string; erased: boolean }>();
   private refreshed = false;
   private readonly localSetup: SetupEvent[] = [];
   private readonly db: pg.Pool | pg.PoolClient;
@@ -419,7 +422,7 @@ class ChunkDecision {
   private async lookup(eventIds: string[]): Promise<Map<string, StoredRow>> {
     if (eventIds.length === 0) return new Map();
     const { rows } = await this.db.query<StoredRow>(
-      `SELECT event_id, position, stream_id, type, metadata->>'contentHash' AS hash, metadata->>'recordId' AS record_id,
+      `SELECT event_id, position, stream_id, type, metadata->>'contentHash' AS hash, metadata->>'contactFreeHash' AS contact_free_hash, metadata->>'recordId' AS record_id,
               CASE WHEN type = 'RecordCorrected' THEN data->>'base' END AS base, metadata->>'station' AS station, metadata->>'district' AS district
          FROM es_events WHERE event_id = ANY($1::uuid[])`,
       [eventIds],
@@ -434,22 +437,27 @@ class ChunkDecision {
 
   /**
    * A record stating a contact in plain is hashed with the contact's keyed fingerprint in its place
-   * (see hashableWithoutContact), now that the household keys are loaded; its hash as sent is kept
-   * to recognise the same record stored before contacts were fingerprinted.
+   * (see contactHashing), now that the household keys are loaded. Kept beside it: its hash as sent
+   * (events stored before), and its hash without the contact, which answers a re-sent record once
+   * the household is erased and its contact can no longer be compared.
    */
-  private hashContactsByFingerprint(): void {
+  private hashContacts(): void {
     this.records.forEach((record, index) => {
-      const hashable = hashableWithoutContact(record, this.keyring);
-      if (!hashable) return;
+      const hashing = contactHashing(record, this.keyring);
+      if (!hashing) return;
       this.plainHashes.set(index, contentHash(record));
-      this.identities.hashes[index] = contentHash(hashable);
+      this.contactFree.set(index, { hash: contentHash(hashing.contactFree), erased: hashing.erased });
+      this.identities.hashes[index] = contentHash(hashing.keyed);
     });
   }
 
-  private repeatOf(recordId: string, index: number, stored: { position: number; hash: string | null }): RecordOutcome {
-    return stored.hash === this.identities.hashes[index] || (stored.hash !== null && stored.hash === this.plainHashes.get(index))
-      ? { status: 'duplicate', position: stored.position }
-      : { status: 'rejected', error: idConflict(recordId) };
+  private repeatOf(recordId: string, index: number, stored: { position: number; hash: string | null; contact_free_hash?: string | null }): RecordOutcome {
+    const contactFree = this.contactFree.get(index);
+    const same =
+      stored.hash === this.identities.hashes[index] ||
+      (stored.hash !== null && stored.hash === this.plainHashes.get(index)) ||
+      (contactFree?.erased === true && stored.contact_free_hash === contactFree.hash);
+    return same ? { status: 'duplicate', position: stored.position } : { status: 'rejected', error: idConflict(recordId) };
   }
 
   /**
@@ -459,6 +467,8 @@ class ChunkDecision {
    */
   private async load(): Promise<void> {
     const wanted = new Set(this.optimistic ? [] : this.identities.eventIds);
+    // A repeat of a record stating a contact is told by its stored row (the store's answer holds one hash only).
+    this.records.forEach((record, index) => statesContact(record) && wanted.add(this.identities.eventIds[index]!));
     for (const record of this.records) if (record.kind === 'correction') wanted.add(recordEventId(record.corrects));
     [this.stored, this.places, this.keyring] = await reads(
       this.tx !== undefined,
@@ -466,7 +476,7 @@ class ChunkDecision {
       () => this.directory.current(this.tx),
       () => loadHouseholdKeyring(this.db, householdsWithContact(this.records)),
     );
-    this.hashContactsByFingerprint();
+    this.hashContacts();
 
     const keyed = new Set<string>();
     const shared = new Set<string>();
@@ -621,6 +631,7 @@ class ChunkDecision {
         correlationId: this.ctx.correlationId,
         recordId: record.id,
         contentHash: this.identities.hashes[index]!,
+        contactFreeHash: this.contactFree.get(index)?.hash,
         district: decision.district,
         station: decision.station,
       },
