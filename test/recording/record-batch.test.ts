@@ -55,6 +55,20 @@ describe('RecordingService.recordBatch', () => {
     expect(statuses(await service.recordBatch([inC1], ctx))).toEqual(['rejected:community_not_in_station']);
   });
 
+  it('signs one of two overlapping contracts sent at once through two processes, each with its own copy of the places', async () => {
+    const contract = (id: string) =>
+      ({ id, kind: 'contract', code: id, station: 'S1', periodStart: '2028-01-01', periodEnd: '2028-12-31', budgetYuan: '10.00', targets: {} }) as AnyRecord;
+    const [one, two] = [new RecordingService(db.pool, store), new RecordingService(db.pool, store)];
+    // Both copies of the places are read before either contract exists.
+    for (const [i, service] of [one, two].entries()) {
+      expect(statuses(await service.recordBatch([at(`copy-${i}`, 'phone_contact', { effective: true })], ctx))).toEqual(['accepted']);
+    }
+
+    const outcomes = await Promise.all([one.recordBatch([contract('K-2028a')], ctx), two.recordBatch([contract('K-2028b')], ctx)]);
+
+    expect(outcomes.map(statuses).flat().sort()).toEqual(['accepted', 'rejected:contract_periods_overlap']);
+  });
+
   it('sees the places an atomic import committed, at once', async () => {
     const contract = (id: string) =>
       ({ id, kind: 'contract', code: id, station: 'S1', periodStart: '2027-01-01', periodEnd: '2027-12-31', budgetYuan: '10.00', targets: {} }) as AnyRecord;
