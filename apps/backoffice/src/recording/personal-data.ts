@@ -4,15 +4,23 @@ import type { AnyRecord, Contact, RecordingEvent, ServiceRecordBody } from '@app
 
 type WithContact = { station: string; household: string; contact?: Contact | SealedContact };
 
-/** Whether a record states a household's contact in plain (a household_archived, or a correction's replacement). */
-export const statesContact = (record: AnyRecord): boolean => householdsWithContact([record]).length > 0;
+/** The household_archived record or replacement whose contact a record states, if any (asked of every imported line). */
+function bodyWithContact(record: AnyRecord): ServiceRecordBody<'household_archived'> | undefined {
+  const body = record.kind === 'correction' ? record.replacement : record;
+  return body?.kind === 'household_archived' && body.contact ? (body as ServiceRecordBody<'household_archived'>) : undefined;
+}
+
+/** Whether a record states a household's contact (a household_archived, or a correction's replacement). */
+export const statesContact = (record: AnyRecord): boolean => bodyWithContact(record) !== undefined;
 
 /** The households whose contact a batch states in plain: their keys are loaded (or made) first. */
 export function householdsWithContact(records: readonly AnyRecord[]): string[] {
-  return records.flatMap((record) => {
-    const body = record.kind === 'correction' ? record.replacement : record;
-    return body?.kind === 'household_archived' && body.contact ? [householdSubject(body.station, body.household)] : [];
-  });
+  const subjects: string[] = [];
+  for (const record of records) {
+    const body = bodyWithContact(record);
+    if (body) subjects.push(householdSubject(body.station, body.household));
+  }
+  return subjects;
 }
 
 /** What a record stating a contact in plain is hashed as (see ChunkDecision's hashes). */
