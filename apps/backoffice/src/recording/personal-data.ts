@@ -4,7 +4,7 @@ import type { AnyRecord, Contact, RecordingEvent, ServiceRecordBody } from '@app
 
 type WithContact = { station: string; household: string; contact?: Contact | SealedContact };
 
-/** The household_archived record or replacement whose contact a record states, if any (asked of every imported line). */
+/** The household_archived record or replacement whose contact a record states, if any. */
 function bodyWithContact(record: AnyRecord): ServiceRecordBody<'household_archived'> | undefined {
   const body = record.kind === 'correction' ? record.replacement : record;
   return body?.kind === 'household_archived' && body.contact ? (body as ServiceRecordBody<'household_archived'>) : undefined;
@@ -13,7 +13,7 @@ function bodyWithContact(record: AnyRecord): ServiceRecordBody<'household_archiv
 /** Whether a record states a household's contact (a household_archived, or a correction's replacement). */
 export const statesContact = (record: AnyRecord): boolean => bodyWithContact(record) !== undefined;
 
-/** The households whose contact a batch states in plain: their keys are loaded (or made) first. */
+/** The households whose contact these records state: their keys are loaded (or made) first. */
 export function householdsWithContact(records: readonly AnyRecord[]): string[] {
   const subjects: string[] = [];
   for (const record of records) {
@@ -38,22 +38,14 @@ export interface ContactHashing {
  * try them all), erased or not. Undefined for a record without a plain contact.
  */
 export function contactHashing(record: AnyRecord, keyring: HouseholdKeyring): ContactHashing | undefined {
-  if (record.kind === 'correction') {
-    const body = record.replacement && bodyHashing(record.replacement, keyring);
-    return (
-      body && { keyed: { ...record, replacement: body.keyed }, contactFree: { ...record, replacement: body.contactFree }, erased: body.erased }
-    );
-  }
-  // A record is its body with an id: the id stays in both forms.
-  return record.kind === 'household_archived' ? (bodyHashing(record as unknown as ServiceRecordBody, keyring) as unknown as ContactHashing | undefined) : undefined;
-}
-
-function bodyHashing(body: ServiceRecordBody, keyring: HouseholdKeyring): { keyed: ServiceRecordBody; contactFree: ServiceRecordBody; erased: boolean } | undefined {
-  if (body.kind !== 'household_archived' || !body.contact || isSealedContact(body.contact)) return undefined;
+  const body = bodyWithContact(record);
+  if (!body?.contact || isSealedContact(body.contact)) return undefined;
   const { contact, ...contactFree } = body;
   const fingerprint = keyring.fingerprint(householdSubject(body.station, body.household), contact);
-  const keyed = { ...body, contact: fingerprint ? { fingerprint } : { erased: true } } as unknown as ServiceRecordBody;
-  return { keyed, contactFree: contactFree as ServiceRecordBody, erased: fingerprint === undefined };
+  const keyed = { ...body, contact: fingerprint ? { fingerprint } : { erased: true } };
+  // The body is the record itself (with its id), or a correction's replacement.
+  const inRecord = (form: object): AnyRecord => (record.kind === 'correction' ? { ...record, replacement: form as ServiceRecordBody } : (form as AnyRecord));
+  return { keyed: inRecord(keyed), contactFree: inRecord(contactFree), erased: fingerprint === undefined };
 }
 
 /**

@@ -441,21 +441,22 @@ class ChunkDecision {
    * (events stored before), and its hash without the contact, which answers a re-sent record once
    * the household is erased and its contact can no longer be compared.
    */
-  private hashContacts(): void {
-    this.records.forEach((record, index) => {
+  private hashContacts(indexes: readonly number[]): void {
+    for (const index of indexes) {
+      const record = this.records[index]!;
       const hashing = contactHashing(record, this.keyring);
-      if (!hashing) return;
+      if (!hashing) continue;
       this.plainHashes.set(index, contentHash(record));
       this.contactFree.set(index, { hash: contentHash(hashing.contactFree), erased: hashing.erased });
       this.identities.hashes[index] = contentHash(hashing.keyed);
-    });
+    }
   }
 
   private repeatOf(recordId: string, index: number, stored: { position: number; hash: string | null; contact_free_hash?: string | null }): RecordOutcome {
     const contactFree = this.contactFree.get(index);
     const same =
       stored.hash === this.identities.hashes[index] ||
-      (stored.hash !== null && stored.hash === this.plainHashes.get(index)) ||
+      stored.hash === this.plainHashes.get(index) ||
       (contactFree?.erased === true && stored.contact_free_hash === contactFree.hash);
     return same ? { status: 'duplicate', position: stored.position } : { status: 'rejected', error: idConflict(recordId) };
   }
@@ -467,16 +468,20 @@ class ChunkDecision {
    */
   private async load(): Promise<void> {
     const wanted = new Set(this.optimistic ? [] : this.identities.eventIds);
+    const withContact: number[] = [];
+    this.records.forEach((record, index) => {
+      if (statesContact(record)) withContact.push(index);
+      if (record.kind === 'correction') wanted.add(recordEventId(record.corrects));
+    });
     // A repeat of a record stating a contact is told by its stored row (the store's answer holds one hash only).
-    this.records.forEach((record, index) => statesContact(record) && wanted.add(this.identities.eventIds[index]!));
-    for (const record of this.records) if (record.kind === 'correction') wanted.add(recordEventId(record.corrects));
+    for (const index of withContact) wanted.add(this.identities.eventIds[index]!);
     [this.stored, this.places, this.keyring] = await reads(
       this.tx !== undefined,
       () => this.lookup([...wanted]),
       () => this.directory.current(this.tx),
-      () => loadHouseholdKeyring(this.db, householdsWithContact(this.records)),
+      () => loadHouseholdKeyring(this.db, householdsWithContact(withContact.map((index) => this.records[index]!))),
     );
-    this.hashContacts();
+    this.hashContacts(withContact);
 
     const keyed = new Set<string>();
     const shared = new Set<string>();

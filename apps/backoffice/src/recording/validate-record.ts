@@ -149,8 +149,7 @@ function compile(dto: Dto): { properties: FastProperty[]; known: Set<string> } |
       }
     } else return null;
   }
-  const properties = [...byName.values()];
-  return { properties, known: new Set(byName.keys()) };
+  return { properties: [...byName.values()], known: declaredOf(dto) };
 }
 
 type ValidationMetadata = ReturnType<ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']>[number];
