@@ -25,6 +25,10 @@ const setup = (suffix = '') =>
     { id: `contract${suffix}`, kind: 'contract', code: `K${suffix}`, station: `S1${suffix}`, periodStart: '2025-01-01', periodEnd: '2025-12-31', budgetYuan: '10.00', targets: {} },
   ] as AnyRecord[];
 
+/** A contract of station S1 for one calendar year. */
+const contractOfYear = (year: number, id: string) =>
+  ({ id, kind: 'contract', code: id, station: 'S1', periodStart: `${year}-01-01`, periodEnd: `${year}-12-31`, budgetYuan: '10.00', targets: {} }) as AnyRecord;
+
 const statuses = (outcomes: RecordOutcome[]) => outcomes.map((o) => (o.status === 'rejected' ? `rejected:${o.error.code}` : o.status));
 
 describe('RecordingService.recordBatch', () => {
@@ -41,8 +45,7 @@ describe('RecordingService.recordBatch', () => {
   afterAll(async () => db.drop());
 
   it('checks the next record against the places just appended, not against a copy up to a second old', async () => {
-    const contract = (id: string) =>
-      ({ id, kind: 'contract', code: id, station: 'S1', periodStart: '2026-01-01', periodEnd: '2026-12-31', budgetYuan: '10.00', targets: {} }) as AnyRecord;
+    const contract = (id: string) => contractOfYear(2026, id);
     // The directory is read (and so cached) first, as a busy process would have it.
     expect(statuses(await service.recordBatch([at('fresh-0', 'phone_contact', { effective: true })], ctx))).toEqual(['accepted']);
 
@@ -56,8 +59,7 @@ describe('RecordingService.recordBatch', () => {
   });
 
   it('signs one of two overlapping contracts sent at once through two processes, each with its own copy of the places', async () => {
-    const contract = (id: string) =>
-      ({ id, kind: 'contract', code: id, station: 'S1', periodStart: '2028-01-01', periodEnd: '2028-12-31', budgetYuan: '10.00', targets: {} }) as AnyRecord;
+    const contract = (id: string) => contractOfYear(2028, id);
     const [one, two] = [new RecordingService(db.pool, store), new RecordingService(db.pool, store)];
     // Both copies of the places are read before either contract exists.
     for (const [i, service] of [one, two].entries()) {
@@ -70,8 +72,7 @@ describe('RecordingService.recordBatch', () => {
   });
 
   it('sees the places an atomic import committed, at once', async () => {
-    const contract = (id: string) =>
-      ({ id, kind: 'contract', code: id, station: 'S1', periodStart: '2027-01-01', periodEnd: '2027-12-31', budgetYuan: '10.00', targets: {} }) as AnyRecord;
+    const contract = (id: string) => contractOfYear(2027, id);
     expect(statuses(await service.recordBatch([at('fresh-2', 'phone_contact', { effective: true })], ctx))).toEqual(['accepted']);
 
     const file = (async function* () {
