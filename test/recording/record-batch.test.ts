@@ -2,7 +2,8 @@ import { PgEventStore, contentHash } from '@app/event-store';
 import type { AnyRecord } from '@app/recording';
 import { backofficeMigrations } from '../../apps/backoffice/src/migrations.js';
 import { importNdjson } from '../../apps/backoffice/src/imports/index.js';
-import { RecordingService, recordEventId, type RecordOutcome } from '../../apps/backoffice/src/recording/recording.service.js';
+import { RecordingService, type RecordOutcome } from '../../apps/backoffice/src/recording/recording.service.js';
+import { recordEventId } from '../../apps/backoffice/src/recording/record-identities.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const ctx = { actor: 'importer', correlationId: 'batch-test' };

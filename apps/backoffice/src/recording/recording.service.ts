@@ -6,7 +6,6 @@ import {
   PgEventStore,
   WrongExpectedVersionError,
   contentHash,
-  deterministicUuid,
   type AppendRequest,
   type NewEvent,
 } from '@app/event-store';
@@ -36,6 +35,7 @@ import {
 import type { RecordTarget } from '@app/auth';
 import { EVENT_STORE, PG_POOL, loadHouseholdKeyring, type HouseholdKeyring, type RecordAuthorizer } from '@app/platform';
 import { PlaceDirectory } from './place-directory.js';
+import { RecordIdentities, recordEventId } from './record-identities.js';
 import { contactHashing, householdsWithContact, protectPersonalData, statesContact } from './personal-data.js';
 
 export interface RecordContext {
@@ -58,32 +58,6 @@ export type RecordOutcome =
 export interface RecordBatchOptions {
   /** Every read and append goes through this client (an atomic import's transaction). */
   tx?: pg.PoolClient;
-}
-
-/** A record's event id follows from the record id: a re-sent record is found by its event id. */
-export const recordEventId = (recordId: string): string => deterministicUuid('socialwork.record', recordId);
-
-/**
- * What a record is known by in the log, index for index with a batch: its event id (idempotency)
- * and the hash of its content (a repeat or a conflict). They depend on the record alone, so an
- * import computes them while parsing, off the path where chunks wait for each other.
- */
-export class RecordIdentities {
-  constructor(
-    readonly eventIds: string[] = [],
-    readonly hashes: string[] = [],
-  ) {}
-
-  static of(records: readonly AnyRecord[]): RecordIdentities {
-    const identities = new RecordIdentities();
-    for (const record of records) identities.add(record);
-    return identities;
-  }
-
-  add(record: AnyRecord): void {
-    this.eventIds.push(recordEventId(record.id));
-    this.hashes.push(contentHash(record));
-  }
 }
 
 /** Records decided and appended together; a caller's batch is cut into these. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MAX_LINE_BYTES, ndjsonLines } from './import-pipeline.js';
+import { MAX_LINE_BYTES, ndjsonLines } from './ndjson.js';
 
 async function collect(chunks: (Buffer | string)[]): Promise<unknown[]> {
   const out: unknown[] = [];
