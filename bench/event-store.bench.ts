@@ -5,7 +5,7 @@ import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import { createPool, migrate } from '@app/database';
-import { PgEventStore, contentHash, eventCopyRows, eventStoreMigrations, type AppendRequest, type NewEvent } from '@app/event-store';
+import { BULK_COPY_COLUMNS, BulkAppend, PgEventStore, contentHash, eventStoreMigrations, type AppendRequest, type NewEvent } from '@app/event-store';
 import { elapsedMs, inParallel, perSecond, printTable, scaled, withFreshDatabase } from './support.js';
 
 /**
@@ -87,14 +87,14 @@ function floorSides(pool: pg.Pool) {
   };
   /** The rows encoded when the side is built, for a shape of one slice (one import is one call). */
   const copyOf = (requests: AppendRequest[]): Side => {
-    const encoded = [...eventCopyRows(requests, position + 1, new Map(requests.map((r) => [r.streamId, 0])), new Date().toISOString())];
+    const encoded = [...BulkAppend.of(requests).rows(position + 1, new Map(requests.map((r) => [r.streamId, 0])), new Date().toISOString())];
     position += eventCount(requests);
     const run: Run = async (part) => {
       if (part.length !== requests.length) throw new Error('the COPY floor sends its rows encoded beforehand: its shape must run in one slice');
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        await pipeline(Readable.from(encoded), client.query(copyStreams.from('COPY floor_events FROM STDIN')));
+        await pipeline(Readable.from(encoded), client.query(copyStreams.from(`COPY floor_events (${BULK_COPY_COLUMNS}) FROM STDIN`)));
         await client.query('COMMIT');
       } finally {
         client.release();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  BulkAppend,
   CatchUpSubscription,
   InvalidEventError,
   PgEventStore,
@@ -236,6 +237,24 @@ describe('PostgreSQL event store', () => {
     text.events[0]!.data = { note: 'tab\there\nnew line \\ backslash 社工' };
     await store.appendBulk([text]);
     expect((await store.readStream(b)).at(-1)!.data).toEqual(text.events[0]!.data);
+  });
+
+  it('bulk-appends events encoded before the append (BulkAppend) as it appends the requests, and the same encoding may be sent again after a stale refusal', async () => {
+    const behind = `thing-${randomUUID()}`;
+    const tabbed = `thing-${randomUUID()}\tsecond\\part`;
+    const first = request(tabbed, 'no_stream', 2);
+    first.events[1]!.metadata = { actor: 'tester', note: '社工\\站\n' };
+    const bulk = BulkAppend.of([first, request(behind, 1, 1)]);
+    expect(bulk.eventCount).toBe(3);
+    await expect(store.appendBulk(bulk)).rejects.toThrow(WrongExpectedVersionError);
+    expect(await store.readStream(tabbed)).toHaveLength(0);
+    await store.append(request(behind, 'no_stream'));
+    const { first: at } = await store.appendBulk(bulk);
+    const stored = await store.readStream(tabbed);
+    expect(stored.map((e) => [e.position, e.streamVersion, e.eventId, e.data])).toEqual(first.events.map((e, k) => [at + k, k + 1, e.eventId, e.data]));
+    expect(stored[1]!.metadata).toEqual(first.events[1]!.metadata);
+    expect((await store.readStream(behind)).map((e) => [e.streamVersion, e.position])).toEqual([[1, expect.any(Number)], [2, at + 2]]);
+    expect(() => bulk.add(request(behind, 2))).toThrow(/complete/);
   });
 
   it('writes nothing of a bulk append whose expected version is stale', async () => {

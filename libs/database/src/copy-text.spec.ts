@@ -22,4 +22,13 @@ describe('COPY text', () => {
     expect(chunk.take().toString('utf8')).toBe('b\n');
     expect(taken.toString('utf8')).toBe('社区\t1\n' + 'x'.repeat(40) + '\n');
   });
+
+  it('adds encoded bytes as they are, growing for them, and counts the bytes added since the last take', () => {
+    const chunk = new CopyChunk(4);
+    chunk.add('社');
+    chunk.addBytes(Buffer.from('区\t'.repeat(5)));
+    expect(chunk.size).toBe(3 + 20);
+    expect(chunk.take().toString('utf8')).toBe('社' + '区\t'.repeat(5));
+    expect(chunk.size).toBe(0);
+  });
 });

@@ -22,13 +22,27 @@ export class CopyChunk {
 
   add(row: string): void {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    const most = row.length * 3;
-    if (this.used + most > this.buffer.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + most));
-      this.buffer.copy(bigger, 0, 0, this.used);
-      this.buffer = bigger;
-    }
+    this.reserve(row.length * 3);
     this.used += this.buffer.write(row, this.used);
+  }
+
+  /** Text encoded before, added as it is. */
+  addBytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.used);
+    this.used += bytes.length;
+  }
+
+  /** Bytes added since the last take. */
+  get size(): number {
+    return this.used;
+  }
+
+  private reserve(most: number): void {
+    if (this.used + most <= this.buffer.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + most));
+    this.buffer.copy(bigger, 0, 0, this.used);
+    this.buffer = bigger;
   }
 
   get empty(): boolean {

@@ -3,6 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import {
+  BulkAppend,
   PgEventStore,
   WrongExpectedVersionError,
   contentHash,
@@ -287,6 +288,8 @@ class ChunkDecision {
   private readonly db: pg.Pool | pg.PoolClient;
   private readonly hasCorrections: boolean;
   private readonly pending: Pending[] = [];
+  /** The pending appends, encoded as they are decided (see BulkAppend). */
+  private readonly bulk = new BulkAppend();
   /** False once the append found a record decided as new stored already (a single record's path answers that itself). */
   stood = true;
 
@@ -349,7 +352,9 @@ class ChunkDecision {
           continue;
         }
         this.apply(record, decision);
-        pending.push({ index, request: this.requestFor(index, decision) });
+        const request = this.requestFor(index, decision);
+        pending.push({ index, request });
+        this.bulk.add(request);
         firstIndex.set(record.id, index);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
@@ -635,10 +640,7 @@ class ChunkDecision {
           ? { status: 'accepted', position: result.positions[0]! }
           : this.repeatOf(this.records[index]!.id, index, { position: result.position, hash: result.contentHash });
     } else if (appends.length > 0) {
-      const { first } = await this.appendBulk(
-        store,
-        appends.map((a) => a.request),
-      );
+      const { first } = await this.appendBulk(store);
       appends.forEach((a, k) => (this.outcomes[a.index] = { status: 'accepted', position: first + k }));
     }
     for (const p of pending) {
@@ -650,11 +652,11 @@ class ChunkDecision {
   }
 
   /** In the caller's transaction an optimistic COPY runs under a savepoint, so a stored id costs only this attempt. */
-  private async appendBulk(store: PgEventStore, requests: AppendRequest[]): Promise<{ first: number; last: number }> {
+  private async appendBulk(store: PgEventStore): Promise<{ first: number; last: number }> {
     const savepoint = this.tx && this.optimistic ? this.tx : undefined;
     await savepoint?.query('SAVEPOINT recording_chunk');
     try {
-      const appended = await store.appendBulk(requests, this.tx);
+      const appended = await store.appendBulk(this.bulk, this.tx);
       await savepoint?.query('RELEASE SAVEPOINT recording_chunk');
       return appended;
     } catch (error) {
