@@ -161,7 +161,7 @@ export class PgEventStore {
    */
   async appendBulk(appends: readonly AppendRequest[] | BulkAppend, client?: pg.PoolClient): Promise<{ first: number; last: number }> {
     const bulk = appends instanceof BulkAppend ? appends : BulkAppend.of(appends);
-    const { requests } = bulk;
+    const { appends: requests } = bulk;
     const total = bulk.eventCount;
     if (total === 0) return { first: 0, last: -1 };
     const own = !client;
@@ -183,7 +183,7 @@ export class PgEventStore {
         const actual = versions.get(r.streamId) ?? 0;
         if (!start.has(r.streamId)) start.set(r.streamId, 0);
         checkExpected(r, actual);
-        versions.set(r.streamId, actual + r.events.length);
+        versions.set(r.streamId, actual + r.count);
         types.set(r.streamId, r.streamType);
       }
       const first = last - total + 1;
@@ -309,11 +309,11 @@ function settle(pending: Pending, raw: RawResult): void {
   }
 }
 
-function expectedOf(request: AppendRequest): number | 'no_stream' {
+function expectedOf(request: Pick<AppendRequest, 'expectedVersion'>): number | 'no_stream' {
   return request.expectedVersion === 'any' ? -1 : request.expectedVersion;
 }
 
-function checkExpected(request: AppendRequest, actual: number): void {
+function checkExpected(request: Pick<AppendRequest, 'streamId' | 'expectedVersion'>, actual: number): void {
   const expected = request.expectedVersion;
   if (expected === 'any') return;
   if ((expected === 'no_stream' && actual !== 0) || (typeof expected === 'number' && expected !== actual)) {
@@ -354,7 +354,8 @@ export const BULK_COPY_COLUMNS = 'event_id, stream_id, type, schema_version, dat
  * append, which every chunk waits for, only copies bytes.
  */
 export class BulkAppend {
-  readonly requests: AppendRequest[] = [];
+  /** The appends without their events (which are encoded): what the append checks and counts. */
+  readonly appends: (Omit<AppendRequest, 'events'> & { count: number })[] = [];
   private readonly encoded = new CopyChunk(1 << 16);
   /** Where each event's encoded columns end in `encoded`. */
   private readonly ends: number[] = [];
@@ -369,7 +370,7 @@ export class BulkAppend {
   add(request: AppendRequest): void {
     if (this.bytes) throw new Error('a bulk append is complete once its rows were read');
     validateRequest(request);
-    this.requests.push(request);
+    this.appends.push({ streamId: request.streamId, streamType: request.streamType, expectedVersion: request.expectedVersion, count: request.events.length });
     const streamId = copyText(request.streamId);
     for (const e of request.events) {
       this.encoded.add(`${e.eventId}\t${streamId}\t${e.type}\t${e.schemaVersion ?? 1}\t${copyJson(e.data)}\t${copyJson(e.metadata)}\t`);
@@ -392,9 +393,9 @@ export class BulkAppend {
     let position = firstPosition;
     let start = 0;
     let k = 0;
-    for (const r of this.requests) {
+    for (const r of this.appends) {
       let version = versions.get(r.streamId)!;
-      for (let n = 0; n < r.events.length; n++, k++) {
+      for (let n = 0; n < r.count; n++, k++) {
         const end = this.ends[k]!;
         chunk.addBytes(this.bytes.subarray(start, end));
         chunk.add(`${++version}\t${position++}\t${recordedAt}\n`);

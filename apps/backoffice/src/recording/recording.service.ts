@@ -250,7 +250,8 @@ function lostRace(error: unknown): boolean {
 /** An optimistic chunk held a record stored before: decide it again with the look-up. */
 class AlreadyStored extends Error {}
 
-type Pending = { index: number; request: AppendRequest } | { index: number; sameAs: number };
+/** A record decided to be appended, or a repeat in the chunk of the one at `sameAs`. */
+type Pending = { index: number } | { index: number; sameAs: number };
 
 interface StoredRow {
   event_id: string;
@@ -288,8 +289,10 @@ class ChunkDecision {
   private readonly db: pg.Pool | pg.PoolClient;
   private readonly hasCorrections: boolean;
   private readonly pending: Pending[] = [];
-  /** The pending appends, encoded as they are decided (see BulkAppend). */
+  /** The pending appends, encoded as they are decided (see BulkAppend): their events are not kept past that. */
   private readonly bulk = new BulkAppend();
+  /** The append of a chunk that decided one alone (it goes through the store's group commit, not COPY). */
+  private lone?: AppendRequest;
   /** False once the append found a record decided as new stored already (a single record's path answers that itself). */
   stood = true;
 
@@ -353,8 +356,9 @@ class ChunkDecision {
         }
         this.apply(record, decision);
         const request = this.requestFor(index, decision);
-        pending.push({ index, request });
+        pending.push({ index });
         this.bulk.add(request);
+        this.lone = this.bulk.appends.length === 1 ? request : undefined;
         firstIndex.set(record.id, index);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
@@ -630,10 +634,10 @@ class ChunkDecision {
    */
   async append(store: PgEventStore): Promise<RecordOutcome[]> {
     const pending = this.pending;
-    const appends = pending.filter((p): p is { index: number; request: AppendRequest } => 'request' in p);
+    const appends = pending.filter((p) => !('sameAs' in p));
     if (appends.length === 1 && !this.tx) {
-      const [{ index, request }] = appends as [{ index: number; request: AppendRequest }];
-      const result = await store.append(request);
+      const { index } = appends[0]!;
+      const result = await store.append(this.lone!);
       this.stood = result.status === 'appended';
       this.outcomes[index] =
         result.status === 'appended'
