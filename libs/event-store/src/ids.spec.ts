@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { canonicalJson, contentHash, deterministicUuid } from './ids.js';
 
@@ -8,6 +9,15 @@ describe('record identity', () => {
     expect(deterministicUuid('record', 'line-2')).not.toBe(a);
     expect(deterministicUuid('other', 'line-1')).not.toBe(a);
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('gives the RFC 4122 version-5 form of SHA-1 over namespace, NUL and name, for any name', () => {
+    const reference = (namespace: string, name: string): string => {
+      const hex = createHash('sha1').update(`${namespace}\u0000${name}`).digest('hex');
+      const variant = '89ab'[parseInt(hex[16]!, 16) & 3];
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    };
+    fc.assert(fc.property(fc.string(), fc.string({ unit: 'grapheme', maxLength: 60 }), (namespace, name) => deterministicUuid(namespace, name) === reference(namespace, name)), { numRuns: 2000 });
   });
 
   it('hashes equal content equally whatever the key order, and other content differently', () => {
