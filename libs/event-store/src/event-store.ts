@@ -357,6 +357,11 @@ export class BulkAppend {
   /** The appends without their events (which are encoded): what the append checks and counts. */
   readonly appends: (Omit<AppendRequest, 'events'> & { count: number })[] = [];
   private readonly encoded = new CopyChunk(1 << 16);
+  /**
+   * One string per stream id: callers make an id per event (often a tree of joined pieces), and a
+   * bulk is held until appended, so a copy kept per event was garbage collection's work.
+   */
+  private readonly streamIds = new Map<string, string>();
   /** Where each event's encoded columns end in `encoded`. */
   private readonly ends: number[] = [];
   private bytes?: Buffer;
@@ -370,10 +375,12 @@ export class BulkAppend {
   add(request: AppendRequest): void {
     if (this.bytes) throw new Error('a bulk append is complete once its rows were read');
     validateRequest(request);
-    this.appends.push({ streamId: request.streamId, streamType: request.streamType, expectedVersion: request.expectedVersion, count: request.events.length });
-    const streamId = copyText(request.streamId);
+    let streamId = this.streamIds.get(request.streamId);
+    if (streamId === undefined) this.streamIds.set(request.streamId, (streamId = request.streamId));
+    this.appends.push({ streamId, streamType: request.streamType, expectedVersion: request.expectedVersion, count: request.events.length });
+    const streamColumn = copyText(streamId);
     for (const e of request.events) {
-      this.encoded.add(`${e.eventId}\t${streamId}\t${e.type}\t${e.schemaVersion ?? 1}\t${copyJson(e.data)}\t${copyJson(e.metadata)}\t`);
+      this.encoded.add(`${e.eventId}\t${streamColumn}\t${e.type}\t${e.schemaVersion ?? 1}\t${copyJson(e.data)}\t${copyJson(e.metadata)}\t`);
       this.ends.push(this.encoded.size);
     }
   }
