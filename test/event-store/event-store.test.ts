@@ -244,7 +244,9 @@ describe('PostgreSQL event store', () => {
     const tabbed = `thing-${randomUUID()}\tsecond\\part`;
     const first = request(tabbed, 'no_stream', 2);
     first.events[1]!.metadata = { actor: 'tester', note: '社工\\站\n' };
-    const bulk = BulkAppend.of([first, request(behind, 1, 1)]);
+    const bulk = new BulkAppend();
+    bulk.add(first);
+    bulk.add(request(behind, 1, 1));
     expect(bulk.eventCount).toBe(3);
     await expect(store.appendBulk(bulk)).rejects.toThrow(WrongExpectedVersionError);
     expect(await store.readStream(tabbed)).toHaveLength(0);
@@ -255,6 +257,7 @@ describe('PostgreSQL event store', () => {
     expect(stored[1]!.metadata).toEqual(first.events[1]!.metadata);
     expect((await store.readStream(behind)).map((e) => [e.streamVersion, e.position])).toEqual([[1, expect.any(Number)], [2, at + 2]]);
     expect(() => bulk.add(request(behind, 2))).toThrow(/complete/);
+    expect(() => BulkAppend.of([]).add(request(behind, 2))).toThrow(/complete/);
   });
 
   it('writes nothing of a bulk append whose expected version is stale', async () => {

@@ -348,13 +348,14 @@ const COPY_CHUNK = 1 << 20;
 export const BULK_COPY_COLUMNS = 'event_id, stream_id, type, schema_version, data, metadata, stream_version, position, recorded_at';
 
 /**
- * A bulk append's events, checked and encoded as COPY text ahead of the append, but for the columns
+ * A bulk append's events, checked, and encoded as COPY text ahead of the append but for the columns
  * the append decides under its lock (stream version, position, time). Encoding is most of the
- * process's work in an append: an import encodes each chunk while deciding it, so the chunk before's
- * append, which every chunk waits for, only copies bytes.
+ * process's work in an append: an import encodes each chunk while deciding it (`add`), so the chunk
+ * before's append, which every chunk waits for, only copies bytes. Appends given whole (`of`) are
+ * encoded as their rows are sent instead, while the server reads the rows before them.
  */
 export class BulkAppend {
-  /** The appends without their events (which are encoded): what the append checks and counts. */
+  /** Each append without its events: what the append checks and counts. */
   readonly appends: (Omit<AppendRequest, 'events'> & { count: number })[] = [];
   private readonly encoded = new CopyChunk(1 << 16);
   /**
@@ -365,28 +366,28 @@ export class BulkAppend {
   /** Where each event's encoded columns end in `encoded`. */
   private readonly ends: number[] = [];
   private bytes?: Buffer;
+  /** The requests of a bulk given whole, encoded only as their rows are sent. */
+  private whole?: readonly AppendRequest[];
+  private events = 0;
 
   static of(requests: readonly AppendRequest[]): BulkAppend {
     const bulk = new BulkAppend();
-    for (const request of requests) bulk.add(request);
+    for (const request of requests) bulk.check(request);
+    bulk.whole = requests;
     return bulk;
   }
 
   add(request: AppendRequest): void {
-    if (this.bytes) throw new Error('a bulk append is complete once its rows were read');
-    validateRequest(request);
-    let streamId = this.streamIds.get(request.streamId);
-    if (streamId === undefined) this.streamIds.set(request.streamId, (streamId = request.streamId));
-    this.appends.push({ streamId, streamType: request.streamType, expectedVersion: request.expectedVersion, count: request.events.length });
-    const streamColumn = copyText(streamId);
+    if (this.bytes || this.whole) throw new Error('a bulk append is complete once given whole or once its rows were read');
+    const streamId = this.check(request);
     for (const e of request.events) {
-      this.encoded.add(`${e.eventId}\t${streamColumn}\t${e.type}\t${e.schemaVersion ?? 1}\t${copyJson(e.data)}\t${copyJson(e.metadata)}\t`);
+      this.encoded.add(eventColumns(e, streamId));
       this.ends.push(this.encoded.size);
     }
   }
 
   get eventCount(): number {
-    return this.ends.length;
+    return this.events;
   }
 
   /**
@@ -395,25 +396,42 @@ export class BulkAppend {
    * times sending the same bytes alone.
    */
   *rows(firstPosition: number, versions: Map<string, number>, recordedAt: string): Generator<Buffer> {
-    this.bytes ??= this.encoded.take();
+    const bytes = this.whole ? undefined : (this.bytes ??= this.encoded.take());
     const chunk = new CopyChunk(COPY_CHUNK);
     let position = firstPosition;
     let start = 0;
     let k = 0;
-    for (const r of this.appends) {
+    for (let i = 0; i < this.appends.length; i++) {
+      const r = this.appends[i]!;
       let version = versions.get(r.streamId)!;
       for (let n = 0; n < r.count; n++, k++) {
-        const end = this.ends[k]!;
-        chunk.addBytes(this.bytes.subarray(start, end));
+        if (bytes) {
+          const end = this.ends[k]!;
+          chunk.addBytes(bytes.subarray(start, end));
+          start = end;
+        } else chunk.add(eventColumns(this.whole![i]!.events[n]!, r.streamId));
         chunk.add(`${++version}\t${position++}\t${recordedAt}\n`);
         if (chunk.full) yield chunk.take();
-        start = end;
       }
       versions.set(r.streamId, version);
     }
     if (!chunk.empty) yield chunk.take();
   }
+
+  /** Checks a request and notes it; answers its stream id as kept. */
+  private check(request: AppendRequest): string {
+    validateRequest(request);
+    let streamId = this.streamIds.get(request.streamId);
+    if (streamId === undefined) this.streamIds.set(request.streamId, (streamId = request.streamId));
+    this.appends.push({ streamId, streamType: request.streamType, expectedVersion: request.expectedVersion, count: request.events.length });
+    this.events += request.events.length;
+    return streamId;
+  }
 }
+
+/** An event's COPY columns up to its stream version (BULK_COPY_COLUMNS), with their tabs. */
+const eventColumns = (e: NewEvent, streamId: string): string =>
+  `${e.eventId}\t${copyText(streamId)}\t${e.type}\t${e.schemaVersion ?? 1}\t${copyJson(e.data)}\t${copyJson(e.metadata)}\t`;
 
 /** JSON text never holds a raw tab or line break (JSON.stringify escapes them): only backslashes need doubling. */
 function copyJson(value: unknown): string {
