@@ -50,6 +50,24 @@ describe('service decider', () => {
     expect(refusal(() => decideService({ ...opened, id: 'o3' }, places, given(opened))).code).toBe('case_already_opened');
   });
 
+  it('forms a group and a volunteer team once each', () => {
+    const formed = record('g', { kind: 'group_formed', group: 'g1', title: '小组' });
+    expect(refusal(() => decideService({ ...formed, id: 'g2' }, places, given(formed)))).toMatchObject({ code: 'group_already_formed', message: 'group "g1" is already formed' });
+    const team = record('t', { kind: 'volunteer_team_formed', team: 't1', name: '队' });
+    expect(refusal(() => decideService({ ...team, id: 't2' }, places, given(team)))).toMatchObject({
+      code: 'team_already_formed',
+      message: 'volunteer team "t1" is already formed',
+    });
+  });
+
+  it('names the stream, the rule and both dates when a record comes without, before or after the record it needs', () => {
+    expect(refusal(() => decideService(session, places, emptyServiceStream())).message).toBe('case "c1" has not been opened (接案): sessions and closing need an open case');
+    const early = record('s0', { kind: 'case_session', case: 'c1', occurredOn: '2024-08-30' });
+    expect(refusal(() => decideService(early, places, given(opened))).message).toBe('case "c1" was opened on 2024-09-02; nothing of it happens on 2024-08-30');
+    const core = record('vc', { kind: 'volunteer_core' as const, volunteer: 'v1' });
+    expect(refusal(() => decideService(core, places, emptyServiceStream())).message).toBe('volunteer "v1" is not registered: only a registered volunteer becomes core (骨干)');
+  });
+
   it('takes sessions and the closing only while the case is open, at the stream version', () => {
     expect(refusal(() => decideService(session, places, emptyServiceStream())).code).toBe('case_not_open');
     expect(decideService(session, places, given(opened))).toMatchObject({ expectedVersion: 1, event: { type: 'CaseSessionRecorded' } });
@@ -177,7 +195,10 @@ describe('correction decider', () => {
     });
 
     it('does not move an opening or a formation after what needs it', () => {
-      expect(refusal(() => decide(replaceOf('m4', 'o', { ...opened, occurredOn: '2024-09-10' }), given(opened, session))).code).toBe('before_case_opening');
+      expect(refusal(() => decide(replaceOf('m4', 'o', { ...opened, occurredOn: '2024-09-10' }), given(opened, session)))).toMatchObject({
+        code: 'before_case_opening',
+        message: 'case "c1" has a case_session on 2024-09-09, before 2024-09-10',
+      });
       const formed = record('gf', { kind: 'group_formed', group: 'g', title: 't' });
       const meeting = record('gs', { kind: 'group_session', group: 'g', attendance: 5, occurredOn: '2024-09-05' });
       expect(refusal(() => decide(replaceOf('m5', 'gf', { ...formed, occurredOn: '2024-09-06' }), given(formed, meeting))).code).toBe('before_group_formed');

@@ -149,17 +149,79 @@ function checkRiskLevel(level: number): void {
 const find = (records: readonly ServiceRecordBody[], kind: ServiceKind) => records.find((r) => r.kind === kind);
 const isBefore = (a: ServiceRecordBody, b: ServiceRecordBody) => compareDates(a.occurredOn, b.occurredOn) < 0;
 
-/** A record of the stream that must not be dated before `anchor` (the opening, the formation, the archive, the registration), if any is. */
-function earlierThan(records: readonly ServiceRecordBody[], kinds: readonly ServiceKind[], anchor: ServiceRecordBody): ServiceRecordBody | undefined {
-  return records.find((r) => kinds.includes(r.kind) && isBefore(r, anchor));
+/**
+ * The order of a keyed stream, said once per record that others need (the opening of a case, the
+ * formation of a group, the archive of a household, the registration of a volunteer): the kinds
+ * that need it, which must be dated on or after it, and how each breach is refused. checkInStream
+ * reads it both ways (a dependent needs its anchor; an anchor may not come after its dependents),
+ * checkRemoval when an anchor is voided.
+ */
+interface Anchor {
+  dependents: readonly ServiceKind[];
+  /** The stream as a message names it: `case "C-1"`. */
+  subject: (body: ServiceRecordBody) => string;
+  /** What the anchor did, after the subject: `was opened`. */
+  done: string;
+  /** The refusal of a dependent dated before its anchor, or of an anchor dated after one of them. */
+  before: string;
+  /** The refusal of a dependent without its anchor. */
+  missing: { code: string; why: string };
 }
 
-/** In a keyed stream, the records that need another one first (sessions need the opening …). */
-const DEPENDENTS: Partial<Record<ServiceKind, readonly ServiceKind[]>> = {
-  case_opened: ['case_session', 'case_closed'],
-  group_formed: ['group_session'],
-  household_archived: ['household_reassessed'],
-  volunteer_registered: ['volunteer_core'],
+const ANCHORS: Partial<Record<ServiceKind, Anchor>> = {
+  case_opened: {
+    dependents: ['case_session', 'case_closed'],
+    subject: (b) => `case "${(b as ServiceRecordBody<'case_opened'>).case}"`,
+    done: 'was opened',
+    before: 'before_case_opening',
+    missing: { code: 'case_not_open', why: 'has not been opened (接案): sessions and closing need an open case' },
+  },
+  group_formed: {
+    dependents: ['group_session'],
+    subject: (b) => `group "${(b as ServiceRecordBody<'group_formed'>).group}"`,
+    done: 'was formed',
+    before: 'before_group_formed',
+    missing: { code: 'group_not_formed', why: 'has not been formed: its sessions need a formed group (小组)' },
+  },
+  household_archived: {
+    dependents: ['household_reassessed'],
+    subject: (b) => `household "${(b as ServiceRecordBody<'household_archived'>).household}"`,
+    done: 'was archived',
+    before: 'before_household_archived',
+    missing: { code: 'household_not_archived', why: 'has no archive (建档) to re-assess' },
+  },
+  volunteer_registered: {
+    dependents: ['volunteer_core'],
+    subject: (b) => `volunteer "${(b as ServiceRecordBody<'volunteer_registered'>).volunteer}"`,
+    done: 'was registered',
+    before: 'before_volunteer_registered',
+    missing: { code: 'volunteer_not_registered', why: 'is not registered: only a registered volunteer becomes core (骨干)' },
+  },
+};
+
+/** For each dependent kind, the kind of the record it needs. */
+const ANCHOR_OF = new Map<ServiceKind, ServiceKind>(
+  Object.entries(ANCHORS).flatMap(([kind, anchor]) => anchor.dependents.map((dependent) => [dependent, kind as ServiceKind] as const)),
+);
+
+/** Records a stream holds once, and the refusal of a second. */
+const ONCE: Partial<Record<ServiceKind, { code: string; message: (body: ServiceRecordBody) => string }>> = {
+  case_opened: { code: 'case_already_opened', message: (b) => `case "${(b as ServiceRecordBody<'case_opened'>).case}" is already opened` },
+  group_formed: { code: 'group_already_formed', message: (b) => `group "${(b as ServiceRecordBody<'group_formed'>).group}" is already formed` },
+  household_archived: {
+    code: 'household_already_archived',
+    message: (b) =>
+      `household "${(b as ServiceRecordBody<'household_archived'>).household}" is already archived (一户一档): a changed risk level is a household_reassessed record`,
+  },
+  volunteer_registered: {
+    code: 'volunteer_already_registered',
+    message: (b) => `volunteer "${(b as ServiceRecordBody<'volunteer_registered'>).volunteer}" is already registered: a volunteer is registered once`,
+  },
+  volunteer_core: {
+    code: 'volunteer_already_core',
+    message: (b) => `volunteer "${(b as ServiceRecordBody<'volunteer_core'>).volunteer}" is already core (骨干): a volunteer counts once`,
+  },
+  volunteer_team_formed: { code: 'team_already_formed', message: (b) => `volunteer team "${(b as ServiceRecordBody<'volunteer_team_formed'>).team}" is already formed` },
 };
 
 /**
@@ -169,86 +231,38 @@ const DEPENDENTS: Partial<Record<ServiceKind, readonly ServiceKind[]>> = {
  * both ways, so a replacement cannot put an opening after its sessions either.
  */
 function checkInStream(body: ServiceRecordBody, others: readonly ServiceRecordBody[], isNew: boolean): void {
-  const dependents = DEPENDENTS[body.kind] ?? [];
-  const once = (code: string, message: string) => {
-    if (find(others, body.kind)) throw invariant(code, message);
-  };
-  const noneBefore = (code: string, what: string) => {
-    const early = earlierThan(others, dependents, body);
-    if (early) throw invariant(code, `${what} has a ${early.kind} on ${early.occurredOn}, before ${body.occurredOn}`);
-  };
-  /** The record this one needs, dated on or before it. */
-  const anchored = (kind: ServiceKind, missing: () => never, code: string, what: string): void => {
-    const anchor = find(others, kind) ?? missing();
-    if (isBefore(body, anchor)) throw invariant(code, `${what} on ${anchor.occurredOn}; nothing of it happens on ${body.occurredOn}`);
-  };
-  switch (body.kind) {
-    case 'case_opened':
-      once('case_already_opened', `case "${body.case}" is already opened`);
-      return noneBefore('before_case_opening', `case "${body.case}"`);
-    case 'case_session':
-    case 'case_closed': {
-      const notOpen = (why: string): never => {
-        throw invariant('case_not_open', `case "${body.case}" ${why}: sessions and closing need an open case`);
-      };
-      anchored('case_opened', () => notOpen('has not been opened (接案)'), 'before_case_opening', `case "${body.case}" was opened`);
-      const closed = find(others, 'case_closed');
-      if (closed && (isNew || body.kind === 'case_closed' || isBefore(closed, body))) notOpen(`was closed (结案) on ${closed.occurredOn}`);
-      if (body.kind === 'case_closed') {
-        const later = others.find((r) => r.kind === 'case_session' && isBefore(body, r));
-        if (later) throw invariant('session_after_closing', `case "${body.case}" has a session on ${later.occurredOn}, after a closing on ${body.occurredOn}`);
-      }
-      return;
-    }
-    case 'group_formed':
-      once('group_already_formed', `group "${body.group}" is already formed`);
-      return noneBefore('before_group_formed', `group "${body.group}"`);
-    case 'group_session':
-      anchored(
-        'group_formed',
-        () => {
-          throw invariant('group_not_formed', `group "${body.group}" has not been formed: its sessions need a formed group (小组)`);
-        },
-        'before_group_formed',
-        `group "${body.group}" was formed`,
-      );
-      return;
-    case 'household_archived':
-      once('household_already_archived', `household "${body.household}" is already archived (一户一档): a changed risk level is a household_reassessed record`);
-      return noneBefore('before_household_archived', `household "${body.household}"`);
-    case 'household_reassessed':
-      anchored(
-        'household_archived',
-        () => {
-          throw invariant('household_not_archived', `household "${body.household}" has no archive (建档) to re-assess`);
-        },
-        'before_household_archived',
-        `household "${body.household}" was archived`,
-      );
-      return;
-    case 'volunteer_registered':
-      once('volunteer_already_registered', `volunteer "${body.volunteer}" is already registered: a volunteer is registered once`);
-      return noneBefore('before_volunteer_registered', `volunteer "${body.volunteer}"`);
-    case 'volunteer_core':
-      anchored(
-        'volunteer_registered',
-        () => {
-          throw invariant('volunteer_not_registered', `volunteer "${body.volunteer}" is not registered: only a registered volunteer becomes core (骨干)`);
-        },
-        'before_volunteer_registered',
-        `volunteer "${body.volunteer}" was registered`,
-      );
-      return once('volunteer_already_core', `volunteer "${body.volunteer}" is already core (骨干): a volunteer counts once`);
-    case 'volunteer_team_formed':
-      return once('team_already_formed', `volunteer team "${body.team}" is already formed`);
-    default:
-      return;
+  const anchorKind = ANCHOR_OF.get(body.kind);
+  if (anchorKind) {
+    const rule = ANCHORS[anchorKind]!;
+    const anchor = find(others, anchorKind);
+    if (!anchor) throw invariant(rule.missing.code, `${rule.subject(body)} ${rule.missing.why}`);
+    if (isBefore(body, anchor)) throw invariant(rule.before, `${rule.subject(body)} ${rule.done} on ${anchor.occurredOn}; nothing of it happens on ${body.occurredOn}`);
+  }
+  const once = ONCE[body.kind];
+  if (once && find(others, body.kind)) throw invariant(once.code, once.message(body));
+  const own = ANCHORS[body.kind];
+  if (own) {
+    const early = others.find((r) => own.dependents.includes(r.kind) && isBefore(r, body));
+    if (early) throw invariant(own.before, `${own.subject(body)} has a ${early.kind} on ${early.occurredOn}, before ${body.occurredOn}`);
+  }
+  if (body.kind === 'case_session' || body.kind === 'case_closed') checkCaseClosing(body, others, isNew);
+}
+
+/** Nothing of a case after its closing: no second closing, no new session, no closing before a session. */
+function checkCaseClosing(body: ServiceRecordBody<'case_session' | 'case_closed'>, others: readonly ServiceRecordBody[], isNew: boolean): void {
+  const closed = find(others, 'case_closed');
+  if (closed && (isNew || body.kind === 'case_closed' || isBefore(closed, body))) {
+    throw invariant('case_not_open', `case "${body.case}" was closed (结案) on ${closed.occurredOn}: sessions and closing need an open case`);
+  }
+  if (body.kind === 'case_closed') {
+    const later = others.find((r) => r.kind === 'case_session' && isBefore(body, r));
+    if (later) throw invariant('session_after_closing', `case "${body.case}" has a session on ${later.occurredOn}, after a closing on ${body.occurredOn}`);
   }
 }
 
 /** A record voided from a keyed stream may not leave records that need it (sessions without their case's opening …). */
 function checkRemoval(removed: ServiceRecordBody, others: readonly ServiceRecordBody[]): void {
-  const dependents = DEPENDENTS[removed.kind];
+  const dependents = ANCHORS[removed.kind]?.dependents;
   if (!dependents || find(others, removed.kind)) return;
   const left = others.filter((r) => dependents.includes(r.kind));
   if (left.length > 0) {
