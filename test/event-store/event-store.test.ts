@@ -424,7 +424,7 @@ describe('catch-up subscription', () => {
     expect(seen.rows).toEqual(committed.rows);
   });
 
-  it('rolls back the checkpoint with the work when the handler fails, then applies each event once', async () => {
+  it('rolls back the checkpoint with the work when the handler fails, reports the failure until a catch-up gets past it, and applies each event once', async () => {
     for (let i = 0; i < 10; i++) await store.append(request(`t-${i}`, 'no_stream'));
     let failures = 1;
     const flaky = {
@@ -438,9 +438,11 @@ describe('catch-up subscription', () => {
     await expect(subscription.catchUp()).rejects.toThrow('crash');
     expect(await readCheckpoint(db.pool, 'flaky')).toBe(0);
     expect((await db.pool.query('SELECT * FROM seen')).rowCount).toBe(0);
+    expect(await subscription.status()).toMatchObject({ name: 'flaky', running: false, checkpoint: 0, lastError: { message: 'crash in the middle of a batch' } });
     expect(await subscription.catchUp()).toBe(10);
     expect((await db.pool.query('SELECT * FROM seen')).rowCount).toBe(10);
     expect(await subscription.lag()).toBe(0);
+    expect((await subscription.status()).lastError).toBeNull();
   });
 
   it('loses nothing when its database connection is killed in the middle of a batch', async () => {

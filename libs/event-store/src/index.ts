@@ -11,5 +11,6 @@ export {
   readCheckpoint,
   type CheckpointedHandler,
   type SubscriptionOptions,
+  type SubscriptionStatus,
 } from './subscription.js';
 export { LogFollower, type FollowedEvent } from './log-follower.js';

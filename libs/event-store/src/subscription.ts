@@ -49,6 +49,18 @@ export async function readCheckpoint(pool: Pick<pg.Pool, 'query'>, name: string)
   return rows[0]?.position ?? 0;
 }
 
+export interface SubscriptionStatus {
+  name: string;
+  /** Following the log (started and not stopped). */
+  running: boolean;
+  checkpoint: number;
+  head: number;
+  /** Positions committed after the checkpoint (an upper bound of the events left: positions may have gaps). */
+  lag: number;
+  /** Set while the subscription retries a batch it could not handle. */
+  lastError: { message: string; at: string } | null;
+}
+
 /** Events read after a checkpoint (`after`), and the checkpoint once they are handled (`next`). */
 interface Batch {
   after: number;
@@ -64,6 +76,11 @@ export class CatchUpSubscription {
   private notified = false;
   private listener?: pg.PoolClient;
   private loop?: Promise<void>;
+  /**
+   * Why the last catch-up stopped, until one gets past it. A subscription never skips an event it
+   * cannot handle (a projection's figures would silently go wrong): it retries, and says so here.
+   */
+  private failure?: { message: string; at: Date };
 
   constructor(
     private readonly pool: pg.Pool,
@@ -148,17 +165,24 @@ export class CatchUpSubscription {
   async catchUp(stopped: () => boolean = () => false): Promise<number> {
     let total = 0;
     let ahead: Promise<Batch> | undefined;
-    for (;;) {
-      const batch = await this.process(ahead, true);
-      total += batch.events.length;
-      if (batch.events.length < this.limit) return total;
-      ahead = batch.ahead;
-      if (stopped()) {
-        // The read ahead holds a pool connection until it ends.
-        await ahead?.catch(() => undefined);
-        return total;
+    try {
+      for (;;) {
+        const batch = await this.process(ahead, true);
+        total += batch.events.length;
+        if (batch.events.length < this.limit) break;
+        ahead = batch.ahead;
+        if (stopped()) {
+          // The read ahead holds a pool connection until it ends.
+          await ahead?.catch(() => undefined);
+          break;
+        }
       }
+    } catch (error) {
+      this.failure = { message: (error as Error).message, at: new Date() };
+      throw error;
     }
+    this.failure = undefined;
+    return total;
   }
 
   async start(): Promise<void> {
@@ -212,7 +236,19 @@ export class CatchUpSubscription {
 
   /** Events committed but not yet handled. */
   async lag(): Promise<number> {
+    return (await this.status()).lag;
+  }
+
+  /** For monitoring: where the subscription stands, what is left, and why it is stuck if it is. */
+  async status(): Promise<SubscriptionStatus> {
     const [head, checkpoint] = await Promise.all([this.store.headPosition(), readCheckpoint(this.pool, this.handler.name)]);
-    return Math.max(0, head - checkpoint);
+    return {
+      name: this.handler.name,
+      running: this.running,
+      checkpoint,
+      head,
+      lag: Math.max(0, head - checkpoint),
+      lastError: this.failure ? { message: this.failure.message, at: this.failure.at.toISOString() } : null,
+    };
   }
 }

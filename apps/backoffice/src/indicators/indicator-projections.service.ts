@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type pg from 'pg';
-import type { PgEventStore } from '@app/event-store';
+import type { PgEventStore, SubscriptionStatus } from '@app/event-store';
 import { EVENT_STORE, PG_POOL } from '@app/platform';
 import { IndicatorProjections } from './indicator-projections.js';
 
@@ -30,6 +30,11 @@ export class IndicatorProjectionsService implements OnApplicationBootstrap, Befo
   /** Before any shutdown hook may end the pool: the subscription's listener connection goes back first. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.projections.stop();
+  }
+
+  /** The main projection's checkpoint, lag and the error it is stuck on, if any (it halts rather than skip an event). */
+  status(): Promise<SubscriptionStatus> {
+    return this.projections.main.status();
   }
 
   define(input: unknown, change: boolean) {

@@ -48,6 +48,19 @@ export class IndicatorsController {
     return this.quality.findings(query);
   }
 
+  @Get('projection/status')
+  @ApiOperation({
+    summary: 'The indicator projection, for monitoring: checkpoint, log head, lag, and the error it is retrying on, if any',
+    description:
+      'A projection never skips an event it cannot handle (the figures would silently be wrong): it retries every second and ' +
+      'reports the error here (lastError: {message, at}, null when healthy) until the cause is mended.',
+  })
+  @ApiOkResponse({ description: '{name, running, checkpoint, head, lag, lastError: {message, at} | null}' })
+  @Requires('system:operate')
+  projectionStatus() {
+    return this.projections.status();
+  }
+
   @Get('indicator-definitions')
   @ApiOperation({ summary: 'The indicator catalog: every definition version and its state (building, active, retired)' })
   @Requires('indicators:read')
