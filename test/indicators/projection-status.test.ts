@@ -1,17 +1,9 @@
+import type { SubscriptionStatus as Status } from '@app/event-store';
 import type { ServiceRecordBody } from '@app/recording';
 import { adminFetch, authFetch, tokenFor } from '../support/auth.js';
 import { append, area, contractSigned, event, serviceEvent, stationRegistered, startBackoffice, type RunningBackoffice } from './fixtures.js';
 
 const phone = (occurredOn: string): ServiceRecordBody => ({ kind: 'phone_contact', station: 'SY', worker: 'w1', community: 'C1', occurredOn, household: 'h1', effective: true });
-
-interface Status {
-  name: string;
-  running: boolean;
-  checkpoint: number;
-  head: number;
-  lag: number;
-  lastError: { message: string; at: string } | null;
-}
 
 describe('indicator projection status (GET /api/v1/projection/status)', () => {
   let running: RunningBackoffice;
