@@ -42,6 +42,21 @@ describe('import pipeline: chunks parsed ahead, written in file order', () => {
     expect(await storedInOrder('')).toEqual(['imp-district', 'imp-station', 'imp-contract', 'pl-g1', 'pl-1', 'pl-2', 'pl-3', 'pl-4', 'pl-5', 'pl-s1', 'pl-6']);
   });
 
+  it('reports progress after each chunk recorded (lines read so far), and at the end every line read, blank and refused ones after the last chunk included', async () => {
+    const progress: { lines: number; accepted: number; rejected: number }[] = [];
+    const file = [phone('pg-1'), 'not json', phone('pg-2'), phone('pg-3'), phone('pg-4'), '', '  '];
+    const summary = await importNdjson(chunks(ndjson(file)), env.recording, {
+      ctx,
+      chunkSize: 2,
+      onProgress: ({ lines, accepted, rejected }) => progress.push({ lines, accepted, rejected }),
+    });
+    expect(summary.accepted).toBe(4);
+    expect(progress.at(-1)).toEqual({ lines: 7, accepted: 4, rejected: 1 });
+    // Lines read so far: the parser may be ahead of the chunk just recorded.
+    expect(progress[0]!.accepted).toBe(2);
+    expect(progress[0]!.lines).toBeGreaterThanOrEqual(2);
+  });
+
   it('stops at a chunk that fails to be written: the chunks parsed after it are not written and the import fails', async () => {
     let appends = 0;
     const store = new (class extends PgEventStore {

@@ -87,6 +87,8 @@ export async function importNdjson(source: AsyncIterable<Buffer | string>, sink:
       if (writing.length > PARSED_AHEAD) await writing.shift();
     }
     for (const written of writing) await written;
+    // The lines after the last chunk recorded (blank or refused ones) count too.
+    options.onProgress?.({ lines, accepted: accepted.count, duplicates: accepted.duplicates, rejected: rejected.length });
     rejected.sort((a, b) => a.line - b.line);
     if (tx) {
       if (rejected.length > 0) {

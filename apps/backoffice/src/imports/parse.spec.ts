@@ -35,8 +35,13 @@ describe('parsedChunks', () => {
     ]);
   });
 
-  it('hands on a last chunk holding only refused lines, and nothing for an input of blank lines', async () => {
+  it('hands on a last chunk holding only refused lines, or only the count of blank lines after the last full chunk', async () => {
     expect((await parse([['nope']], 5)).map((c) => [c.records.length, c.rejected.length, c.lines])).toEqual([[0, 1, 1]]);
-    expect(await parse([['', ' ']], 5)).toEqual([]);
+    expect((await parse([[phone('a'), phone('b'), '', ' ']], 2)).map((c) => [c.records.length, c.rejected.length, c.lines])).toEqual([
+      [2, 0, 2],
+      [0, 0, 4],
+    ]);
+    expect(await parse([[phone('a'), phone('b')]], 2)).toHaveLength(1);
+    expect(await parse([], 2)).toEqual([]);
   });
 });

@@ -38,13 +38,15 @@ function idOf(value: unknown): string | null {
 
 /**
  * NDJSON lines parsed and validated (the edge's rules: validateRecord) and identified, handed on in
- * chunks of `chunkSize` valid records (the last one may be shorter, or hold only refused lines).
+ * chunks of `chunkSize` valid records (the last one may be shorter, or hold only refused or blank lines).
  * Blank lines are skipped but keep their numbers.
  */
 export async function* parsedChunks(source: AsyncIterable<Line[]>, chunkSize: number): AsyncGenerator<ParsedChunk> {
   let lines = 0;
   const empty = (): ParsedChunk => ({ records: [], identities: new RecordIdentities(), numbers: [], rejected: [], lines: 0 });
   let chunk = empty();
+  /** Lines read up to the last chunk handed on. */
+  let handedOn = 0;
   for await (const texts of source) {
     for (const text of texts) {
       lines += 1;
@@ -74,13 +76,14 @@ export async function* parsedChunks(source: AsyncIterable<Line[]>, chunkSize: nu
       chunk.identities.add(checked.record);
       chunk.numbers.push(lines);
       if (chunk.records.length >= chunkSize) {
-        chunk.lines = lines;
+        chunk.lines = handedOn = lines;
         yield chunk;
         chunk = empty();
       }
     }
   }
-  if (chunk.records.length > 0 || chunk.rejected.length > 0) {
+  // Also for blank lines alone: the lines read are counted to the end.
+  if (chunk.records.length > 0 || chunk.rejected.length > 0 || lines > handedOn) {
     chunk.lines = lines;
     yield chunk;
   }
