@@ -7,18 +7,19 @@ export function copyText(value: string | number | null): string {
   return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * COPY rows encoded into a buffer as they are added, taken a chunk at a time once `full`: rows
  * gathered as one long string of many pieces cost more to flatten and encode than building them.
  */
 export class CopyChunk {
-  private buffer: Buffer;
+  /** Allocated at the first row after a take (or at the first one): a chunk taken last allocates nothing more. */
+  private buffer = EMPTY;
   private used = 0;
 
   /** `bytes`: the size at which the chunk is full (twice that is allocated, so a chunk rarely grows). */
-  constructor(private readonly bytes: number) {
-    this.buffer = Buffer.allocUnsafe(bytes * 2);
-  }
+  constructor(private readonly bytes: number) {}
 
   add(row: string): void {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
@@ -40,7 +41,7 @@ export class CopyChunk {
 
   private reserve(most: number): void {
     if (this.used + most <= this.buffer.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + most));
+    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + most, this.bytes * 2));
     this.buffer.copy(bigger, 0, 0, this.used);
     this.buffer = bigger;
   }
@@ -56,7 +57,7 @@ export class CopyChunk {
   /** The rows added since the last take; the next ones go to a new buffer (a stream keeps what it is given until it is sent). */
   take(): Buffer {
     const rows = this.buffer.subarray(0, this.used);
-    this.buffer = Buffer.allocUnsafe(this.bytes * 2);
+    this.buffer = EMPTY;
     this.used = 0;
     return rows;
   }

@@ -357,7 +357,7 @@ export const BULK_COPY_COLUMNS = 'event_id, stream_id, type, schema_version, dat
 export class BulkAppend {
   /** Each append without its events: what the append checks and counts. */
   readonly appends: (Omit<AppendRequest, 'events'> & { count: number })[] = [];
-  private readonly encoded = new CopyChunk(1 << 16);
+  private readonly encoded = new CopyChunk(1 << 12);
   /**
    * One string per stream id: callers make an id per event (often a tree of joined pieces), and a
    * bulk is held until appended, so a copy kept per event was garbage collection's work.

@@ -289,10 +289,13 @@ class ChunkDecision {
   private readonly db: pg.Pool | pg.PoolClient;
   private readonly hasCorrections: boolean;
   private readonly pending: Pending[] = [];
-  /** The pending appends, encoded as they are decided (see BulkAppend): their events are not kept past that. */
-  private readonly bulk = new BulkAppend();
-  /** The append of a chunk that decided one alone (it goes through the store's group commit, not COPY). */
+  /**
+   * A chunk's first append, kept as a request: alone, it goes through the store's group commit
+   * (concurrent HTTP commands share commits). From the second on, the appends are encoded as they
+   * are decided (see BulkAppend) and their events are not kept past that.
+   */
   private lone?: AppendRequest;
+  private bulk?: BulkAppend;
   /** False once the append found a record decided as new stored already (a single record's path answers that itself). */
   stood = true;
 
@@ -357,8 +360,7 @@ class ChunkDecision {
         this.apply(record, decision);
         const request = this.requestFor(index, decision);
         pending.push({ index });
-        this.bulk.add(request);
-        this.lone = this.bulk.appends.length === 1 ? request : undefined;
+        this.keep(request);
         firstIndex.set(record.id, index);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
@@ -628,6 +630,19 @@ class ChunkDecision {
     return { streamId: decision.stream.id, streamType: decision.stream.type, expectedVersion: expected === 0 ? 'no_stream' : expected, events: [newEvent] };
   }
 
+  private keep(request: AppendRequest): void {
+    if (!this.lone && !this.bulk) {
+      this.lone = request;
+      return;
+    }
+    if (!this.bulk) {
+      this.bulk = new BulkAppend();
+      this.bulk.add(this.lone!);
+      this.lone = undefined;
+    }
+    this.bulk.add(request);
+  }
+
   /**
    * One record alone goes through the store's group commit (concurrent HTTP commands share
    * commits); more go through the COPY path in one transaction (the caller's, or their own).
@@ -660,7 +675,7 @@ class ChunkDecision {
     const savepoint = this.tx && this.optimistic ? this.tx : undefined;
     await savepoint?.query('SAVEPOINT recording_chunk');
     try {
-      const appended = await store.appendBulk(this.bulk, this.tx);
+      const appended = await store.appendBulk(this.bulk ?? BulkAppend.of([this.lone!]), this.tx);
       await savepoint?.query('RELEASE SAVEPOINT recording_chunk');
       return appended;
     } catch (error) {
