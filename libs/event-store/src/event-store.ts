@@ -379,9 +379,9 @@ export class BulkAppend {
 
   add(request: AppendRequest): void {
     if (this.bytes || this.whole) throw new Error('a bulk append is complete once given whole or once its rows were read');
-    const streamId = this.check(request);
+    const streamColumn = copyText(this.check(request));
     for (const e of request.events) {
-      this.encoded.add(eventColumns(e, streamId));
+      this.encoded.add(eventColumns(e, streamColumn));
       this.ends.push(this.encoded.size);
     }
   }
@@ -404,12 +404,13 @@ export class BulkAppend {
     for (let i = 0; i < this.appends.length; i++) {
       const r = this.appends[i]!;
       let version = versions.get(r.streamId)!;
+      const streamColumn = bytes ? '' : copyText(r.streamId);
       for (let n = 0; n < r.count; n++, k++) {
         if (bytes) {
           const end = this.ends[k]!;
           chunk.addBytes(bytes.subarray(start, end));
           start = end;
-        } else chunk.add(eventColumns(this.whole![i]!.events[n]!, r.streamId));
+        } else chunk.add(eventColumns(this.whole![i]!.events[n]!, streamColumn));
         chunk.add(`${++version}\t${position++}\t${recordedAt}\n`);
         if (chunk.full) yield chunk.take();
       }
@@ -429,9 +430,9 @@ export class BulkAppend {
   }
 }
 
-/** An event's COPY columns up to its stream version (BULK_COPY_COLUMNS), with their tabs. */
-const eventColumns = (e: NewEvent, streamId: string): string =>
-  `${e.eventId}\t${copyText(streamId)}\t${e.type}\t${e.schemaVersion ?? 1}\t${copyJson(e.data)}\t${copyJson(e.metadata)}\t`;
+/** An event's COPY columns up to its stream version (BULK_COPY_COLUMNS), with their tabs; the stream id comes escaped (once per append). */
+const eventColumns = (e: NewEvent, streamColumn: string): string =>
+  `${e.eventId}\t${streamColumn}\t${e.type}\t${e.schemaVersion ?? 1}\t${copyJson(e.data)}\t${copyJson(e.metadata)}\t`;
 
 /** JSON text never holds a raw tab or line break (JSON.stringify escapes them): only backslashes need doubling. */
 function copyJson(value: unknown): string {
