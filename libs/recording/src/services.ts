@@ -45,6 +45,12 @@ export function serviceStreamOf(body: ServiceRecordBody): StreamRef {
 
 export const SHARED_STREAM_TYPE = 'services';
 
+/** A keyed stream as refusals name it: `case "C-1"`, `volunteer team "T1"`. */
+function subjectOf(body: ServiceRecordBody): string {
+  const keyed = KEYED[body.kind]!;
+  return `${keyed.type === 'team' ? 'volunteer team' : keyed.type} "${keyed.key(body)}"`;
+}
+
 /** What a replacement may not change: the stream for keyed kinds, the station for the others (a date may move months). */
 function identityOf(body: ServiceRecordBody): string {
   return KEYED[body.kind] ? serviceStreamOf(body).id : body.station;
@@ -158,9 +164,7 @@ const isBefore = (a: ServiceRecordBody, b: ServiceRecordBody) => compareDates(a.
  */
 interface Anchor {
   dependents: readonly ServiceKind[];
-  /** The stream as a message names it: `case "C-1"`. */
-  subject: (body: ServiceRecordBody) => string;
-  /** What the anchor did, after the subject: `was opened`. */
+  /** What the anchor did, after the stream's subject (subjectOf): `was opened`. */
   done: string;
   /** The refusal of a dependent dated before its anchor, or of an anchor dated after one of them. */
   before: string;
@@ -171,28 +175,24 @@ interface Anchor {
 const ANCHORS: Partial<Record<ServiceKind, Anchor>> = {
   case_opened: {
     dependents: ['case_session', 'case_closed'],
-    subject: (b) => `case "${(b as ServiceRecordBody<'case_opened'>).case}"`,
     done: 'was opened',
     before: 'before_case_opening',
     missing: { code: 'case_not_open', why: 'has not been opened (接案): sessions and closing need an open case' },
   },
   group_formed: {
     dependents: ['group_session'],
-    subject: (b) => `group "${(b as ServiceRecordBody<'group_formed'>).group}"`,
     done: 'was formed',
     before: 'before_group_formed',
     missing: { code: 'group_not_formed', why: 'has not been formed: its sessions need a formed group (小组)' },
   },
   household_archived: {
     dependents: ['household_reassessed'],
-    subject: (b) => `household "${(b as ServiceRecordBody<'household_archived'>).household}"`,
     done: 'was archived',
     before: 'before_household_archived',
     missing: { code: 'household_not_archived', why: 'has no archive (建档) to re-assess' },
   },
   volunteer_registered: {
     dependents: ['volunteer_core'],
-    subject: (b) => `volunteer "${(b as ServiceRecordBody<'volunteer_registered'>).volunteer}"`,
     done: 'was registered',
     before: 'before_volunteer_registered',
     missing: { code: 'volunteer_not_registered', why: 'is not registered: only a registered volunteer becomes core (骨干)' },
@@ -204,24 +204,14 @@ const ANCHOR_OF = new Map<ServiceKind, ServiceKind>(
   Object.entries(ANCHORS).flatMap(([kind, anchor]) => anchor.dependents.map((dependent) => [dependent, kind as ServiceKind] as const)),
 );
 
-/** Records a stream holds once, and the refusal of a second. */
-const ONCE: Partial<Record<ServiceKind, { code: string; message: (body: ServiceRecordBody) => string }>> = {
-  case_opened: { code: 'case_already_opened', message: (b) => `case "${(b as ServiceRecordBody<'case_opened'>).case}" is already opened` },
-  group_formed: { code: 'group_already_formed', message: (b) => `group "${(b as ServiceRecordBody<'group_formed'>).group}" is already formed` },
-  household_archived: {
-    code: 'household_already_archived',
-    message: (b) =>
-      `household "${(b as ServiceRecordBody<'household_archived'>).household}" is already archived (一户一档): a changed risk level is a household_reassessed record`,
-  },
-  volunteer_registered: {
-    code: 'volunteer_already_registered',
-    message: (b) => `volunteer "${(b as ServiceRecordBody<'volunteer_registered'>).volunteer}" is already registered: a volunteer is registered once`,
-  },
-  volunteer_core: {
-    code: 'volunteer_already_core',
-    message: (b) => `volunteer "${(b as ServiceRecordBody<'volunteer_core'>).volunteer}" is already core (骨干): a volunteer counts once`,
-  },
-  volunteer_team_formed: { code: 'team_already_formed', message: (b) => `volunteer team "${(b as ServiceRecordBody<'volunteer_team_formed'>).team}" is already formed` },
+/** Records a stream holds once, and the refusal of a second (its message goes on from the stream's subject). */
+const ONCE: Partial<Record<ServiceKind, { code: string; why: string }>> = {
+  case_opened: { code: 'case_already_opened', why: 'is already opened' },
+  group_formed: { code: 'group_already_formed', why: 'is already formed' },
+  household_archived: { code: 'household_already_archived', why: 'is already archived (一户一档): a changed risk level is a household_reassessed record' },
+  volunteer_registered: { code: 'volunteer_already_registered', why: 'is already registered: a volunteer is registered once' },
+  volunteer_core: { code: 'volunteer_already_core', why: 'is already core (骨干): a volunteer counts once' },
+  volunteer_team_formed: { code: 'team_already_formed', why: 'is already formed' },
 };
 
 /**
@@ -235,15 +225,15 @@ function checkInStream(body: ServiceRecordBody, others: readonly ServiceRecordBo
   if (anchorKind) {
     const rule = ANCHORS[anchorKind]!;
     const anchor = find(others, anchorKind);
-    if (!anchor) throw invariant(rule.missing.code, `${rule.subject(body)} ${rule.missing.why}`);
-    if (isBefore(body, anchor)) throw invariant(rule.before, `${rule.subject(body)} ${rule.done} on ${anchor.occurredOn}; nothing of it happens on ${body.occurredOn}`);
+    if (!anchor) throw invariant(rule.missing.code, `${subjectOf(body)} ${rule.missing.why}`);
+    if (isBefore(body, anchor)) throw invariant(rule.before, `${subjectOf(body)} ${rule.done} on ${anchor.occurredOn}; nothing of it happens on ${body.occurredOn}`);
   }
   const once = ONCE[body.kind];
-  if (once && find(others, body.kind)) throw invariant(once.code, once.message(body));
+  if (once && find(others, body.kind)) throw invariant(once.code, `${subjectOf(body)} ${once.why}`);
   const own = ANCHORS[body.kind];
   if (own) {
     const early = others.find((r) => own.dependents.includes(r.kind) && isBefore(r, body));
-    if (early) throw invariant(own.before, `${own.subject(body)} has a ${early.kind} on ${early.occurredOn}, before ${body.occurredOn}`);
+    if (early) throw invariant(own.before, `${subjectOf(body)} has a ${early.kind} on ${early.occurredOn}, before ${body.occurredOn}`);
   }
   if (body.kind === 'case_session' || body.kind === 'case_closed') checkCaseClosing(body, others, isNew);
 }
@@ -252,11 +242,11 @@ function checkInStream(body: ServiceRecordBody, others: readonly ServiceRecordBo
 function checkCaseClosing(body: ServiceRecordBody<'case_session' | 'case_closed'>, others: readonly ServiceRecordBody[], isNew: boolean): void {
   const closed = find(others, 'case_closed');
   if (closed && (isNew || body.kind === 'case_closed' || isBefore(closed, body))) {
-    throw invariant('case_not_open', `case "${body.case}" was closed (结案) on ${closed.occurredOn}: sessions and closing need an open case`);
+    throw invariant('case_not_open', `${subjectOf(body)} was closed (结案) on ${closed.occurredOn}: sessions and closing need an open case`);
   }
   if (body.kind === 'case_closed') {
     const later = others.find((r) => r.kind === 'case_session' && isBefore(body, r));
-    if (later) throw invariant('session_after_closing', `case "${body.case}" has a session on ${later.occurredOn}, after a closing on ${body.occurredOn}`);
+    if (later) throw invariant('session_after_closing', `${subjectOf(body)} has a session on ${later.occurredOn}, after a closing on ${body.occurredOn}`);
   }
 }
 
